@@ -1,0 +1,13 @@
+// Builds the dual package: ESM to dist/esm, CommonJS to dist/cjs (with its own
+// package.json so Node reads those .js files as CommonJS).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+rmSync('dist', { recursive: true, force: true })
+for (const project of ['tsconfig.build.json', 'tsconfig.cjs.json']) {
+  execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' })
+}
+mkdirSync('dist/cjs', { recursive: true })
+writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n')
