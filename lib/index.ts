@@ -1,0 +1,136 @@
+/**
+ * fastify-auth-errors: OAuth 2.0 and OpenID Connect error responses for Fastify v5.
+ *
+ * This file only wires the concerns together: each lives in its own module.
+ *
+ * @module
+ */
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
+import type { CatalogEntry } from './catalog.js'
+import { createErrorHandler } from './error-handler.js'
+import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig } from './options.js'
+import { createResponder, type AuthChallengeOptions } from './respond.js'
+import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
+import { isAuthError } from './auth-error.js'
+
+/**
+ * The `fastify.authErrors` decorator.
+ *
+ * @example
+ * ```ts
+ * app.authErrors.catalog.invalid_grant.status // 400
+ * throw app.authErrors.create('invalid_grant', { description: 'The code has expired' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export interface AuthErrorsDecorator {
+  /** The resolved catalog: the built-in codes merged with the `codes` option (frozen). */
+  readonly catalog: Readonly<Record<string, CatalogEntry>>
+  /** Creates an {@link AuthError}; throws when the code is not in the resolved catalog. */
+  create<Code extends AuthErrorCode>(code: Code, options?: AuthErrorOptions): AuthError<Code>
+  /** Answers any thrown value as the plugin's error handler would (for an application's own handler). */
+  handle(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /**
+     * Sends an OAuth error: the catalog's status, an RFC 6749 JSON (or RFC 9457) body,
+     * `Cache-Control: no-store`, and the `WWW-Authenticate` challenge a resource error needs.
+     *
+     * @example
+     * ```ts
+     * return reply.authError('invalid_grant', { description: 'The code has expired' })
+     * ```
+     * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+     */
+    authError(codeOrError: AuthErrorCode | AuthError, options?: AuthErrorOptions): FastifyReply
+    /**
+     * Sends the bare 401 challenge for a request that carried no credentials: no error code,
+     * no error text (RFC 6750 3.1).
+     *
+     * @example
+     * ```ts
+     * if (request.headers.authorization === undefined) return reply.authChallenge()
+     * ```
+     * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+     */
+    authChallenge(options?: AuthChallengeOptions): FastifyReply
+  }
+  interface FastifyInstance {
+    /** The resolved catalog and helpers of fastify-auth-errors. */
+    authErrors: AuthErrorsDecorator
+  }
+  interface FastifyContextConfig {
+    /** Route settings of fastify-auth-errors. */
+    authErrors?: AuthErrorsRouteConfig
+  }
+}
+
+const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
+  const options = resolveOptions(opts)
+  const responder = createResponder(options, fastify.log)
+  const handle = createErrorHandler(responder)
+
+  fastify.addSchema(OAuthErrorSchema)
+  fastify.addSchema(AuthProblemSchema)
+
+  fastify.decorateReply('authError', function authError (this: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions?: AuthErrorOptions) {
+    if (isAuthError(codeOrError)) {
+      return responder.sendError(this, codeOrError.error, callOptions === undefined ? codeOrError.options : { ...codeOrError.options, ...callOptions })
+    }
+    return responder.sendError(this, codeOrError, callOptions ?? {})
+  })
+  fastify.decorateReply('authChallenge', function authChallenge (this: FastifyReply, callOptions?: AuthChallengeOptions) {
+    return responder.sendChallenge(this, callOptions ?? {})
+  })
+
+  const decorator: AuthErrorsDecorator = Object.freeze({
+    catalog: options.catalog,
+    create<Code extends AuthErrorCode> (code: Code, createOptions?: AuthErrorOptions): AuthError<Code> {
+      responder.compiledCode(code)
+      return new AuthError(code, createOptions)
+    },
+    handle
+  })
+  fastify.decorate('authErrors', decorator)
+
+  if (options.errorHandler) fastify.setErrorHandler(handle)
+  if (options.notFoundHandler) {
+    fastify.setNotFoundHandler(function authErrorsNotFound (_request, reply) {
+      responder.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, 'token')
+    })
+  }
+  done()
+}
+
+/**
+ * The plugin. Register it once; every encapsulated context sees its decorators, schemas and
+ * (unless turned off) its error handler.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import authErrors from 'fastify-auth-errors'
+ *
+ * const app = Fastify()
+ * await app.register(authErrors, { realm: 'api' })
+ * app.post('/token', async (request, reply) => reply.authError('unsupported_grant_type'))
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+const fastifyAuthErrors = fp(plugin, { name: 'fastify-auth-errors', fastify: '5.x' })
+export default fastifyAuthErrors
+
+export { AuthError, isAuthError } from './auth-error.js'
+export type { AuthErrorCode, AuthErrorCodes, AuthErrorFormat, AuthErrorOptions, AuthScheme } from './auth-error.js'
+export { catalog, catalogCodes, endpointKinds } from './catalog.js'
+export type { CatalogCode, CatalogEntry, EndpointKind } from './catalog.js'
+export { AuthErrorsConfigError, ConfigErrorCodes } from './options.js'
+export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition } from './options.js'
+export type { AuthChallengeOptions } from './respond.js'
+export { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
+export type { AuthProblemBody, OAuthErrorBody } from './schemas.js'
+export { DESCRIPTION_LIMIT } from './sanitize.js'

@@ -1,0 +1,169 @@
+/**
+ * Character-set hygiene for every value that reaches a body, a header or a URL.
+ *
+ * RFC 6749 Appendix A restricts the error parameters to a small ASCII alphabet:
+ *
+ * ```
+ * error             = 1*( %x20-21 / %x23-5B / %x5D-7E )          ; A.7
+ * error-description = 1*( %x20-21 / %x23-5B / %x5D-7E )          ; A.8
+ * error-uri         = URI-reference, 1*( %x21 / %x23-5B / %x5D-7E ) ; A.9
+ * scope-token       = 1*( %x21 / %x23-5B / %x5D-7E )             ; A.4
+ * ```
+ *
+ * None of those alphabets holds `"`, `\`, a control or a non-ASCII character, so a value
+ * that passes them is also safe inside a JSON string and inside an RFC 9110 quoted-string
+ * without escaping. That is what lets the body serializer and the challenge builder
+ * concatenate sanitised values directly.
+ *
+ * @module
+ */
+
+/** Longest `error_description` the plugin sends (RULES S4); longer text is cut and ends with `...`. */
+export const DESCRIPTION_LIMIT = 512
+
+/** Longest `error_uri` (or problem `type`/`instance`) the plugin sends; longer values are dropped. */
+export const URI_LIMIT = 2048
+
+/** Longest scope string the plugin sends in a challenge. */
+export const SCOPE_LIMIT = 1024
+
+const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
+const TEXT_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/
+const TEXT_UNSAFE = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
+const URI_SAFE = /^[\x21\x23-\x5B\x5D-\x7E]*$/
+const URI_UNSAFE = /[^\x21\x23-\x5B\x5D-\x7E]/gu
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+const QUOTED_STRING_SAFE = /^[\t\x20-\x7E]*$/
+const QUOTED_STRING_ESCAPE = /["\\]/g
+
+/**
+ * Whether a value is a valid OAuth `error` code (RFC 6749 A.7): one or more characters from
+ * %x20-21 / %x23-5B / %x5D-7E.
+ */
+export function isErrorCode (value: unknown): value is string {
+  return typeof value === 'string' && ERROR_CODE.test(value)
+}
+
+function replaceUnsafeTextChar (char: string): string {
+  if (char === '"') return '\''
+  if (char === '\\') return '/'
+  return ' '
+}
+
+/**
+ * Makes free text safe for `error_description` (RULES B2, S4): `"` becomes `'`, `\` becomes
+ * `/`, every control, line break and non-ASCII character becomes a space, runs of spaces
+ * collapse, and text over {@link DESCRIPTION_LIMIT} characters is cut. Non-strings and text
+ * that is empty after trimming give `undefined`.
+ */
+export function sanitizeDescription (value: unknown, limit: number = DESCRIPTION_LIMIT): string | undefined {
+  if (typeof value !== 'string') return undefined
+  let text = value
+  if (!TEXT_SAFE.test(text)) {
+    text = text.replace(TEXT_UNSAFE, replaceUnsafeTextChar).replace(/ {2,}/g, ' ')
+  }
+  if (text.length > limit) text = text.slice(0, limit - 3).trimEnd() + '...'
+  text = text.trim()
+  return text === '' ? undefined : text
+}
+
+function percentEncodeChar (char: string): string {
+  return encodeURIComponent(char)
+}
+
+/**
+ * Makes a URI-reference safe for `error_uri`, a problem `type` or `instance` (RULES B3):
+ * every character outside %x21 / %x23-5B / %x5D-7E is percent-encoded as UTF-8 (so a space
+ * becomes `%20` and a quote `%22`). Non-strings, empty strings and values longer than
+ * {@link URI_LIMIT} once encoded give `undefined`.
+ */
+export function sanitizeUri (value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined
+  let uri = value
+  if (!URI_SAFE.test(uri)) {
+    uri = uri.toWellFormed().replace(URI_UNSAFE, percentEncodeChar)
+  }
+  return uri.length > URI_LIMIT ? undefined : uri
+}
+
+/**
+ * Normalises a scope (a space-separated string or an array of scope tokens) to the
+ * RFC 6749 3.3 form: tokens of %x21 / %x23-5B / %x5D-7E, deduplicated, single spaces.
+ * Characters outside that set are removed from each token; empty tokens are dropped.
+ * Gives `undefined` when nothing is left.
+ */
+export function sanitizeScope (value: unknown, limit: number = SCOPE_LIMIT): string | undefined {
+  const tokens = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : undefined
+  if (tokens === undefined) return undefined
+  const seen = new Set<string>()
+  for (const token of tokens) {
+    if (typeof token !== 'string') continue
+    const clean = SCOPE_TOKEN.test(token) ? token : token.replace(URI_UNSAFE, '')
+    if (clean !== '') seen.add(clean)
+  }
+  const scope = [...seen].join(' ')
+  if (scope === '') return undefined
+  return scope.length > limit ? scope.slice(0, scope.lastIndexOf(' ', limit)) || undefined : scope
+}
+
+/**
+ * Whether free text may go inside an RFC 9110 quoted-string once `"` and `\` are escaped:
+ * tab and visible ASCII only (no CR, LF, other controls or non-ASCII).
+ */
+export function isQuotableText (value: unknown): value is string {
+  return typeof value === 'string' && QUOTED_STRING_SAFE.test(value)
+}
+
+/**
+ * Escapes `"` and `\` for an RFC 9110 quoted-string (RULES E6). The caller has already
+ * checked the text with {@link isQuotableText}.
+ */
+export function escapeQuotedString (value: string): string {
+  return value.replace(QUOTED_STRING_ESCAPE, '\\$&')
+}
+
+/**
+ * Whether a value is a list of scope-token-like names (DPoP `algs`, `acr_values`):
+ * each one non-empty, without spaces, quotes, backslashes or controls.
+ */
+export function isTokenList (value: readonly unknown[]): value is readonly string[] {
+  return value.every(item => typeof item === 'string' && SCOPE_TOKEN.test(item))
+}
+
+/**
+ * Splits an option that accepts either an array of names or one space-separated string
+ * (`algs`, `acrValues`) into its names. Gives `undefined` for other types.
+ */
+export function toNameList (value: unknown): readonly unknown[] | undefined {
+  if (typeof value === 'string') return value.split(' ').filter(name => name !== '')
+  if (Array.isArray(value)) return value
+  return undefined
+}
+
+const HEADER_VALUE_SAFE = /^[\t\x20-\x7E\x80-\xFF]*$/
+
+/**
+ * Whether a value can be sent as an HTTP header value without Node throwing
+ * ERR_INVALID_CHAR (no CR, LF, NUL or other controls; Latin-1 only).
+ */
+export function isHeaderValue (value: unknown): value is string {
+  return typeof value === 'string' && HEADER_VALUE_SAFE.test(value)
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\'': '&#39;'
+}
+const HTML_UNSAFE = /[&<>"']/g
+
+function escapeHtmlChar (char: string): string {
+  return HTML_ESCAPES[char] as string
+}
+
+/** Escapes text for an HTML text node or a double-quoted attribute value. */
+export function escapeHtml (value: string): string {
+  return value.replace(HTML_UNSAFE, escapeHtmlChar)
+}
