@@ -1,0 +1,642 @@
+/**
+ * The error catalog: one frozen table of every OAuth 2.0 / OpenID Connect error code,
+ * keyed by its wire name. Behaviour elsewhere reads this table; nothing switches on codes.
+ *
+ * @example
+ * ```ts
+ * import { catalog } from './catalog.js'
+ * catalog.invalid_grant.status // 400
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-11.4
+ * @module
+ */
+
+/**
+ * The kinds of endpoint an error code may be sent from.
+ *
+ * @example
+ * ```ts
+ * const kind: EndpointKind = 'token'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3
+ */
+export type EndpointKind =
+  | 'authorization'
+  | 'token'
+  | 'resource'
+  | 'registration'
+  | 'revocation'
+  | 'introspection'
+  | 'device'
+  | 'backchannel'
+  | 'par'
+
+/**
+ * Every endpoint kind, in a stable order (a runtime twin of {@link EndpointKind}).
+ *
+ * @example
+ * ```ts
+ * endpointKinds.includes('par') // true
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3
+ */
+export const endpointKinds = [
+  'authorization', 'token', 'resource', 'registration', 'revocation',
+  'introspection', 'device', 'backchannel', 'par'
+] as const satisfies readonly EndpointKind[]
+
+/**
+ * One entry of the catalog, or of a `codes` table given at registration.
+ * Only `status` and `description` are required.
+ *
+ * @example
+ * ```ts
+ * const entry: CatalogEntry = {
+ *   status: 400,
+ *   description: 'The grant is invalid.',
+ *   spec: 'RFC 6749',
+ *   section: '5.2',
+ *   endpoints: ['token']
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export interface CatalogEntry {
+  /** Default HTTP status (400-599). */
+  readonly status: number
+  /** Default `error_description`: RFC 6749 Appendix A.8 safe ASCII. */
+  readonly description: string
+  /** The specification that defines the code, e.g. `RFC 6749`. */
+  readonly spec?: string
+  /** The section of that specification, e.g. `5.2`. */
+  readonly section?: string
+  /** Where the code may be sent from. */
+  readonly endpoints?: readonly EndpointKind[]
+  /** Optional numeric code (problem details `code` member). */
+  readonly code?: number
+  /** Problem details `title`; defaults to the code in words (`invalid_grant` -> `Invalid grant`). */
+  readonly title?: string
+  /** Status used instead of `status` when the request is a resource request (e.g. use_dpop_nonce -> 401). */
+  readonly resourceStatus?: number
+  /** Default body format for this code (a preset's choice); per call and route config still win. */
+  readonly format?: 'oauth' | 'problem'
+  /**
+   * Other statuses the same code is documented with, each with its own description,
+   * chosen by passing that `status` at the call (e.g. invalid_token 400 "bad format" / 401 "expired").
+   */
+  readonly byStatus?: Readonly<Record<string, { readonly description: string, readonly title?: string }>>
+}
+
+/*
+ * The table. Statuses are the defaults a spec gives (400 unless it says otherwise);
+ * `resourceStatus` is set only where a resource request takes another status.
+ * Descriptions follow RFC 6749 Appendix A.8 (%x20-21 / %x23-5B / %x5D-7E), one
+ * sentence of at most 200 characters. `title` is set only where the code in words
+ * would lose an acronym. Numeric codes are left to presets.
+ */
+const table = {
+  // RFC 6749 (4.1.2.1, 4.2.2.1, 5.2), with RFC 6750 3.1 for invalid_request at a resource.
+  invalid_request: {
+    status: 400,
+    description: 'The request is missing a required parameter, includes an invalid or repeated parameter, or is otherwise malformed.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'resource', 'registration', 'revocation', 'introspection', 'device', 'backchannel', 'par']
+  },
+  unauthorized_client: {
+    status: 400,
+    description: 'The client is not authorized to make this request with this grant type or response type.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'device', 'backchannel', 'par']
+  },
+  access_denied: {
+    status: 400,
+    description: 'The resource owner or authorization server denied the request.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'backchannel']
+  },
+  unsupported_response_type: {
+    status: 400,
+    description: 'The authorization server does not support obtaining a response with this response type.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'par']
+  },
+  invalid_scope: {
+    status: 400,
+    description: 'The requested scope is invalid, unknown, malformed, or exceeds what the resource owner granted.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'device', 'backchannel', 'par']
+  },
+  server_error: {
+    status: 500,
+    description: 'The server met an unexpected condition that prevented it from fulfilling the request.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'resource', 'registration', 'revocation', 'introspection', 'device', 'backchannel', 'par']
+  },
+  temporarily_unavailable: {
+    status: 503,
+    description: 'The server cannot handle the request right now because of temporary overloading or maintenance.',
+    spec: 'RFC 6749',
+    section: '4.1.2.1',
+    endpoints: ['authorization', 'token', 'resource', 'registration', 'revocation', 'introspection', 'device', 'backchannel', 'par']
+  },
+  invalid_client: {
+    status: 401,
+    description: 'Client authentication failed: the client is unknown, sent no client authentication, or used an unsupported method.',
+    spec: 'RFC 6749',
+    section: '5.2',
+    endpoints: ['authorization', 'token', 'revocation', 'introspection', 'device', 'backchannel', 'par']
+  },
+  invalid_grant: {
+    status: 400,
+    description: 'The authorization grant or refresh token is invalid, expired, revoked, bound to another redirect URI, or was issued to another client.',
+    spec: 'RFC 6749',
+    section: '5.2',
+    endpoints: ['token']
+  },
+  unsupported_grant_type: {
+    status: 400,
+    description: 'The authorization server does not support this authorization grant type.',
+    spec: 'RFC 6749',
+    section: '5.2',
+    endpoints: ['token']
+  },
+
+  // RFC 6750 3.1 (and RFC 7662 2.3 for introspection callers, RFC 7591 3 for initial access tokens).
+  invalid_token: {
+    status: 401,
+    description: 'The access token is expired, revoked, malformed, or invalid for another reason.',
+    spec: 'RFC 6750',
+    section: '3.1',
+    endpoints: ['resource', 'introspection', 'registration']
+  },
+  insufficient_scope: {
+    status: 403,
+    description: 'The request needs higher privileges than the access token provides.',
+    spec: 'RFC 6750',
+    section: '3.1',
+    endpoints: ['resource', 'introspection']
+  },
+
+  // RFC 7009 2.2.1
+  unsupported_token_type: {
+    status: 400,
+    description: 'The authorization server does not support revoking this type of token.',
+    spec: 'RFC 7009',
+    section: '2.2.1',
+    endpoints: ['revocation']
+  },
+
+  // OpenID Connect Core 1.0, 3.1.2.6
+  interaction_required: {
+    status: 400,
+    description: 'The authorization server needs some form of end-user interaction, which prompt=none does not allow.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+  login_required: {
+    status: 400,
+    description: 'The authorization server needs the end-user to authenticate, which prompt=none does not allow.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+  account_selection_required: {
+    status: 400,
+    description: 'The end-user must select a session or account at the authorization server, which prompt=none does not allow.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+  consent_required: {
+    status: 400,
+    description: 'The authorization server needs the end-user to give consent, which prompt=none does not allow.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+  invalid_request_uri: {
+    status: 400,
+    description: 'The request_uri of the authorization request returns an error or contains invalid data.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization'],
+    title: 'Invalid request URI'
+  },
+  invalid_request_object: {
+    status: 400,
+    description: 'The request parameter contains an invalid Request Object.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization', 'par']
+  },
+  request_not_supported: {
+    status: 400,
+    description: 'The authorization server does not support the request parameter.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+  request_uri_not_supported: {
+    status: 400,
+    description: 'The authorization server does not support the request_uri parameter.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization'],
+    title: 'Request URI not supported'
+  },
+  registration_not_supported: {
+    status: 400,
+    description: 'The authorization server does not support the registration parameter.',
+    spec: 'OpenID Connect Core 1.0',
+    section: '3.1.2.6',
+    endpoints: ['authorization']
+  },
+
+  // UMA 2.0 Grant for OAuth 2.0 Authorization, 3.3.6 (403 at the token endpoint)
+  need_info: {
+    status: 403,
+    description: 'The authorization server needs more information, such as claims, before it can decide on the request.',
+    spec: 'UMA 2.0 Grant for OAuth 2.0 Authorization',
+    section: '3.3.6',
+    endpoints: ['token']
+  },
+  request_denied: {
+    status: 403,
+    description: 'The client is not authorized to have the requested permissions.',
+    spec: 'UMA 2.0 Grant for OAuth 2.0 Authorization',
+    section: '3.3.6',
+    endpoints: ['token']
+  },
+  request_submitted: {
+    status: 403,
+    description: 'The authorization server needs the resource owner to decide whether the client is authorized.',
+    spec: 'UMA 2.0 Grant for OAuth 2.0 Authorization',
+    section: '3.3.6',
+    endpoints: ['token']
+  },
+
+  // RFC 7591 3.2.2
+  invalid_redirect_uri: {
+    status: 400,
+    description: 'The value of one or more redirection URIs is invalid.',
+    spec: 'RFC 7591',
+    section: '3.2.2',
+    endpoints: ['registration'],
+    title: 'Invalid redirect URI'
+  },
+  invalid_client_metadata: {
+    status: 400,
+    description: 'The value of a client metadata field is invalid and the server rejected the registration.',
+    spec: 'RFC 7591',
+    section: '3.2.2',
+    endpoints: ['registration']
+  },
+  invalid_software_statement: {
+    status: 400,
+    description: 'The software statement presented is invalid.',
+    spec: 'RFC 7591',
+    section: '3.2.2',
+    endpoints: ['registration']
+  },
+  unapproved_software_statement: {
+    status: 400,
+    description: 'The software statement presented is not approved for use by this authorization server.',
+    spec: 'RFC 7591',
+    section: '3.2.2',
+    endpoints: ['registration']
+  },
+
+  // RFC 8628 3.5 (polling at the token endpoint; CIBA 11 reuses them). access_denied is above.
+  authorization_pending: {
+    status: 400,
+    description: 'The authorization request is still pending while the end-user completes the interaction steps.',
+    spec: 'RFC 8628',
+    section: '3.5',
+    endpoints: ['token']
+  },
+  slow_down: {
+    status: 400,
+    description: 'The authorization request is still pending and the client must poll less often, adding 5 seconds to its interval.',
+    spec: 'RFC 8628',
+    section: '3.5',
+    endpoints: ['token']
+  },
+  expired_token: {
+    status: 400,
+    description: 'The device_code or auth_req_id has expired, so the client must start a new authorization request.',
+    spec: 'RFC 8628',
+    section: '3.5',
+    endpoints: ['token']
+  },
+
+  // RFC 8707 2 (also RFC 8693 2.2.2)
+  invalid_target: {
+    status: 400,
+    description: 'The requested resource or audience is invalid, unknown, malformed, or not acceptable to the authorization server.',
+    spec: 'RFC 8707',
+    section: '2',
+    endpoints: ['authorization', 'token', 'par']
+  },
+
+  // RFC 9200 5.8.3 (ACE; CoAP 4.00 Bad Request)
+  unsupported_pop_key: {
+    status: 400,
+    description: 'The client sent a proof-of-possession key that the resource server cannot process.',
+    spec: 'RFC 9200',
+    section: '5.8.3',
+    endpoints: ['token'],
+    title: 'Unsupported PoP key'
+  },
+  incompatible_ace_profiles: {
+    status: 400,
+    description: 'The client and the resource server do not share a common ACE profile.',
+    spec: 'RFC 9200',
+    section: '5.8.3',
+    endpoints: ['token'],
+    title: 'Incompatible ACE profiles'
+  },
+
+  // RFC 9396 5
+  invalid_authorization_details: {
+    status: 400,
+    description: 'The authorization_details value has an unknown type, unknown or missing fields, or invalid values.',
+    spec: 'RFC 9396',
+    section: '5',
+    endpoints: ['authorization', 'token', 'par']
+  },
+
+  // RFC 9449 5, 7.1, 8, 9: 400 at the authorization server, 401 with a DPoP challenge at a resource.
+  invalid_dpop_proof: {
+    status: 400,
+    resourceStatus: 401,
+    description: 'The DPoP proof is missing, malformed, or failed validation.',
+    spec: 'RFC 9449',
+    section: '5',
+    endpoints: ['token', 'par', 'resource'],
+    title: 'Invalid DPoP proof'
+  },
+  use_dpop_nonce: {
+    status: 400,
+    resourceStatus: 401,
+    description: 'The server requires a DPoP nonce: retry with the value of the DPoP-Nonce header in the proof.',
+    spec: 'RFC 9449',
+    section: '8',
+    endpoints: ['token', 'par', 'resource'],
+    title: 'Use DPoP nonce'
+  },
+
+  // RFC 9470 3
+  insufficient_user_authentication: {
+    status: 401,
+    description: 'The authentication event behind the access token does not meet the requirements of the resource server.',
+    spec: 'RFC 9470',
+    section: '3',
+    endpoints: ['resource']
+  },
+
+  // OpenID Connect CIBA Core 1.0: 13 (backchannel authentication endpoint) and 12 (push error payload)
+  expired_login_hint_token: {
+    status: 400,
+    description: 'The login_hint_token in the authentication request has expired.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '13',
+    endpoints: ['backchannel']
+  },
+  unknown_user_id: {
+    status: 400,
+    description: 'The authorization server cannot identify a valid end-user from the hint in the request.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '13',
+    endpoints: ['backchannel'],
+    title: 'Unknown user ID'
+  },
+  missing_user_code: {
+    status: 400,
+    description: 'This request needs a user_code, and none was supplied.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '13',
+    endpoints: ['backchannel']
+  },
+  invalid_user_code: {
+    status: 400,
+    description: 'The user_code in the request is invalid.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '13',
+    endpoints: ['backchannel']
+  },
+  invalid_binding_message: {
+    status: 400,
+    description: 'The binding_message is invalid or not acceptable to the authorization server.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '13',
+    endpoints: ['backchannel']
+  },
+  transaction_failed: {
+    status: 400,
+    description: 'The authorization server met an unexpected condition and could not complete the transaction.',
+    spec: 'OpenID Connect CIBA Core 1.0',
+    section: '12',
+    endpoints: ['backchannel']
+  },
+
+  // OpenID Federation 1.0, 8.9 (registered with the usage location: authorization endpoint)
+  invalid_issuer: {
+    status: 404,
+    description: 'The endpoint cannot serve the requested issuer.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+  invalid_subject: {
+    status: 404,
+    description: 'The endpoint cannot serve the requested subject.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+  invalid_trust_anchor: {
+    status: 404,
+    description: 'The Trust Anchor cannot be found or used.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+  invalid_trust_chain: {
+    status: 400,
+    description: 'The Trust Chain cannot be validated.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+  invalid_metadata: {
+    status: 400,
+    description: 'Metadata or metadata policy values are invalid or in conflict.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+  not_found: {
+    status: 404,
+    description: 'The requested resource or entity identifier could not be found.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization', 'resource']
+  },
+  unsupported_parameter: {
+    status: 400,
+    description: 'The server does not support a parameter of the request.',
+    spec: 'OpenID Federation 1.0',
+    section: '8.9',
+    endpoints: ['authorization']
+  },
+
+  // OpenID for Verifiable Presentations 1.0, 8.5
+  vp_formats_not_supported: {
+    status: 400,
+    description: 'The wallet supports none of the credential formats the verifier requested.',
+    spec: 'OpenID for Verifiable Presentations 1.0',
+    section: '8.5',
+    endpoints: ['authorization', 'token'],
+    title: 'VP formats not supported'
+  },
+  invalid_request_uri_method: {
+    status: 400,
+    description: 'The request_uri_method value is neither get nor post.',
+    spec: 'OpenID for Verifiable Presentations 1.0',
+    section: '8.5',
+    endpoints: ['authorization'],
+    title: 'Invalid request URI method'
+  },
+  wallet_unavailable: {
+    status: 400,
+    description: 'The wallet is unavailable and cannot respond to the request.',
+    spec: 'OpenID for Verifiable Presentations 1.0',
+    section: '8.5',
+    endpoints: ['authorization', 'token']
+  },
+
+  // Codes found only in the Login Error Codes seed (seeds/login-error-codes.md), with its statuses.
+  unsupported_response_mode: {
+    status: 400,
+    description: 'The authorization server does not support returning the response with this response mode.',
+    spec: 'Login Error Codes (seed)',
+    section: '400 Error: Bad Request',
+    endpoints: ['authorization', 'par']
+  },
+  invalid_state: {
+    status: 400,
+    description: 'The state parameter is missing or too short to be considered secure.',
+    spec: 'Login Error Codes (seed)',
+    section: '400 Error: Bad Request',
+    endpoints: ['authorization']
+  },
+  insufficient_entropy: {
+    status: 400,
+    description: 'A security parameter such as state or nonce has too little entropy.',
+    spec: 'Login Error Codes (seed)',
+    section: '400 Error: Bad Request',
+    endpoints: ['authorization']
+  },
+  jti_known: {
+    status: 400,
+    description: 'The JWT ID (jti) of this token or assertion has already been used.',
+    spec: 'Login Error Codes (seed)',
+    section: '400 Error: Bad Request',
+    endpoints: ['token', 'authorization', 'par'],
+    title: 'JTI known'
+  },
+  error: {
+    status: 400,
+    description: 'No handler is responsible for this request.',
+    spec: 'Login Error Codes (seed)',
+    section: '400 Error: Bad Request',
+    endpoints: ['authorization', 'token']
+  },
+  token_inactive: {
+    status: 401,
+    description: 'The token is inactive because it is malformed, expired, or otherwise invalid.',
+    spec: 'Login Error Codes (seed)',
+    section: '401 Error: Unauthorized',
+    endpoints: ['resource', 'token']
+  },
+  request_unauthorized: {
+    status: 401,
+    description: 'The request could not be authorized: send valid credentials in the expected format.',
+    spec: 'Login Error Codes (seed)',
+    section: '401 Error: Unauthorized',
+    endpoints: ['resource', 'token']
+  },
+  request_forbidden: {
+    status: 403,
+    description: 'The request is not allowed.',
+    spec: 'Login Error Codes (seed)',
+    section: '403 Error: Forbidden',
+    endpoints: ['resource', 'authorization', 'token']
+  },
+  scope_not_granted: {
+    status: 403,
+    description: 'The resource owner did not grant the requested scope.',
+    spec: 'Login Error Codes (seed)',
+    section: '403 Error: Forbidden',
+    endpoints: ['resource', 'authorization', 'token']
+  },
+  misconfiguration: {
+    status: 500,
+    description: 'The request failed because of an internal error, probably a server misconfiguration.',
+    spec: 'Login Error Codes (seed)',
+    section: '500 Error: Internal Server Error',
+    endpoints: ['authorization', 'token', 'resource']
+  }
+} as const satisfies Record<string, CatalogEntry>
+
+/**
+ * Every error code of the built-in catalog (a union of string literals).
+ *
+ * @example
+ * ```ts
+ * const code: CatalogCode = 'insufficient_scope'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-11.4
+ */
+export type CatalogCode = keyof typeof table
+
+/**
+ * The built-in catalog: every OAuth 2.0 / OpenID Connect error code with its default status,
+ * description, defining spec and section, and the endpoints it may be sent from.
+ * The object, each entry and each `endpoints` array are frozen.
+ *
+ * @example
+ * ```ts
+ * catalog.use_dpop_nonce.status          // 400 at the authorization server
+ * catalog.use_dpop_nonce.resourceStatus  // 401 on resource requests
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export const catalog: Readonly<Record<CatalogCode, CatalogEntry>> = deepFreeze(table)
+
+/**
+ * The codes of {@link catalog}, in table order (frozen).
+ *
+ * @example
+ * ```ts
+ * catalogCodes.includes('invalid_grant') // true
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-11.4
+ */
+export const catalogCodes: readonly CatalogCode[] = Object.freeze(Object.keys(catalog) as CatalogCode[])
+
+/** Freezes the table, each entry and each entry's `endpoints` in place. */
+function deepFreeze<T extends Record<string, { readonly endpoints: readonly EndpointKind[] }>> (source: T): T {
+  for (const entry of Object.values(source)) {
+    Object.freeze(entry.endpoints)
+    Object.freeze(entry)
+  }
+  return Object.freeze(source)
+}
