@@ -236,6 +236,14 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
   if (entry.resourceStatus !== undefined && !isStatus(entry.resourceStatus)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.resourceStatus must be an integer from 400 to 599, got ${show(entry.resourceStatus)}`)
   }
+  if (entry.statusAt !== undefined) {
+    if (entry.statusAt === null || typeof entry.statusAt !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt must be an object keyed by endpoint kind`)
+    for (const [kind, status] of Object.entries(entry.statusAt)) {
+      if (!(endpointKinds as readonly string[]).includes(kind) || !isStatus(status)) {
+        fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt.${kind} must be an endpoint kind with a status from 400 to 599, got ${show(status)}`)
+      }
+    }
+  }
   if (entry.code !== undefined && !(Number.isSafeInteger(entry.code) && entry.code >= 0)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.code must be a non-negative integer, got ${show(entry.code)}`)
   }
@@ -258,6 +266,7 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
 
 function freezeEntry (entry: CatalogEntry): CatalogEntry {
   if (entry.endpoints !== undefined) Object.freeze(entry.endpoints)
+  if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
   if (entry.byStatus !== undefined) {
     for (const variant of Object.values(entry.byStatus)) Object.freeze(variant)
     Object.freeze(entry.byStatus)

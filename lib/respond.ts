@@ -36,6 +36,8 @@ export interface CompiledCode {
   readonly entry: CatalogEntry
   readonly status: number
   readonly resourceStatus: number
+  /** The status at each kind of endpoint where it differs from `status`. */
+  readonly statusAt: Readonly<Partial<Record<EndpointKind, number>>>
   readonly uri: string | undefined
   readonly problemType: string
   readonly format: 'oauth' | 'problem' | undefined
@@ -129,15 +131,16 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const problemType = uri ?? defaultProblemType(code)
     const title = entry.title ?? titleFromCode(code)
     const variants = new Map<number, CompiledVariant>()
-    const resourceStatus = entry.resourceStatus ?? entry.status
-    for (const status of new Set([entry.status, resourceStatus])) {
+    const resourceStatus = entry.statusAt?.resource ?? entry.resourceStatus ?? entry.status
+    const statusAt = Object.freeze({ ...entry.statusAt, resource: resourceStatus })
+    for (const status of new Set([entry.status, ...Object.values(statusAt)])) {
       variants.set(status, compileVariant(code, status, entry.description, title, uri, problemType, entry.code))
     }
     for (const [key, variant] of Object.entries(entry.byStatus ?? {})) {
       const status = Number(key)
       variants.set(status, compileVariant(code, status, variant.description, variant.title ?? title, uri, problemType, entry.code))
     }
-    return Object.freeze({ code, entry, status: entry.status, resourceStatus, uri, problemType, format: entry.format, variants })
+    return Object.freeze({ code, entry, status: entry.status, resourceStatus, statusAt, uri, problemType, format: entry.format, variants })
   }
 
   for (const [code, entry] of Object.entries(options.catalog)) codes.set(code, compileCode(code, entry))
@@ -219,7 +222,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const scheme = usedScheme(request)
     const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
     const resource = kind === 'resource'
-    let status = opts.status === undefined ? (resource ? compiled.resourceStatus : compiled.status) : checkStatus(opts.status)
+    let status = opts.status === undefined ? (kind === undefined ? compiled.status : compiled.statusAt[kind] ?? compiled.status) : checkStatus(opts.status)
     const variant = compiled.variants.get(status)
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? variant?.description ?? compiled.entry.description
     const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? compiled.uri
