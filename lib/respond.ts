@@ -64,6 +64,16 @@ const NONCE_CODES: ReadonlySet<string> = new Set(['use_dpop_nonce'])
 const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 /** RFC 9110 5.1 field-name = token. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/**
+ * Answers that are not errors at all at some endpoints: an invalid token given to revocation is
+ * a success (RFC 7009 2.2, RULES D9) and an inactive token given to introspection is
+ * `{"active":false}` (RFC 7662 2.2, RULES D10). When the caller itself authenticated with a
+ * Bearer or DPoP token, `invalid_token` is about that credential and stays a 401 (RFC 7662 2.3).
+ */
+const NOT_AN_ERROR_AT: Readonly<Partial<Record<EndpointKind, { readonly codes: ReadonlySet<string>, readonly body: string }>>> = {
+  revocation: { codes: new Set(['invalid_token', 'token_inactive']), body: '' },
+  introspection: { codes: new Set(['invalid_token', 'token_inactive']), body: '{"active":false}' }
+}
 const AUTHORIZATION_SCHEMES: Readonly<Record<string, 'Basic' | AuthScheme>> = { basic: 'Basic', bearer: 'Bearer', dpop: 'DPoP' }
 
 /** The scheme of the request's `Authorization` header, when it is Basic, Bearer or DPoP. */
@@ -222,6 +232,11 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const scheme = usedScheme(request)
     const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
     const resource = kind === 'resource'
+    const success = kind === undefined ? undefined : NOT_AN_ERROR_AT[kind]
+    if (success !== undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
+      reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache')
+      return success.body === '' ? reply.send() : reply.header('content-type', OAUTH_CONTENT_TYPE).send(success.body)
+    }
     let status = opts.status === undefined ? (kind === undefined ? compiled.status : compiled.statusAt[kind] ?? compiled.status) : checkStatus(opts.status)
     const variant = compiled.variants.get(status)
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? variant?.description ?? compiled.entry.description
