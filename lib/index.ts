@@ -70,7 +70,14 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
-  const options = resolveOptions(opts)
+  let options: ReturnType<typeof resolveOptions>
+  try {
+    options = resolveOptions(opts)
+  } catch (err) {
+    // avvio does not catch a callback plugin's synchronous throw: hand it over, so `register` rejects.
+    done(err as Error)
+    return
+  }
   const responder = createResponder(options, fastify.log)
   const handle = createErrorHandler(responder)
 

@@ -103,7 +103,10 @@ export function sanitizeScope (value: unknown, limit: number = SCOPE_LIMIT): str
   }
   const scope = [...seen].join(' ')
   if (scope === '') return undefined
-  return scope.length > limit ? scope.slice(0, scope.lastIndexOf(' ', limit)) || undefined : scope
+  if (scope.length <= limit) return scope
+  // Cut at the last whole token that fits; a single token longer than the limit leaves nothing.
+  const cut = scope.lastIndexOf(' ', limit)
+  return cut > 0 ? scope.slice(0, cut) : undefined
 }
 
 /**
