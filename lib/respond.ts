@@ -272,9 +272,10 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? variant?.description ?? compiled.entry.description
     const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? compiled.uri
 
-    // Challenges: on every resource-request error, every 401 and every insufficient_scope (RULES E1, D3).
+    // Challenges: on every 4xx of a resource request, every 401 and every insufficient_scope
+    // (RULES E1, D3). A 5xx is not about credentials: a challenge would make clients retry auth.
     let challenge: string | undefined
-    if (resource || status === 401 || code === 'insufficient_scope') {
+    if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') {
       if (!resource && scheme === 'Basic' && status === 401) {
         challenge = templates.Basic.head // RULES D3: the client authenticated with Basic
       } else {
