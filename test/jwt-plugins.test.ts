@@ -230,3 +230,16 @@ t.test('an error whose code is an Object.prototype key is not a table entry', as
     t.equal(res.json().error, 'invalid_request')
   }
 })
+
+t.test('S2 thrown values that are not objects are not token plugin errors: a generic 500', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  const values: Record<string, unknown> = { string: 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED', number: 401, null: null }
+  app.get('/:kind', async (request) => { throw values[(request.params as { kind: string }).kind] })
+  for (const kind of Object.keys(values)) {
+    const res = await app.inject({ url: `/${kind}`, headers: { authorization: 'Bearer t' } })
+    t.equal(res.statusCode, 500, kind)
+    t.equal(res.json().error, 'server_error')
+    t.notOk('www-authenticate' in res.headers)
+  }
+})
