@@ -11,8 +11,7 @@ async function build (options: AuthErrorsOptions = {}, setup?: (app: FastifyInst
     done(null, Object.fromEntries(new URLSearchParams(body as string)))
   })
   app.post('/send/:endpoint/:code', async (request, reply) => {
-    const { endpoint, code } = request.params as { endpoint: EndpointKind, code: AuthErrorCode }
-    void endpoint
+    const { code } = request.params as { endpoint: EndpointKind, code: AuthErrorCode }
     const opts = (request.body ?? {}) as Record<string, unknown>
     return reply.authError(code, opts)
   })
@@ -27,13 +26,12 @@ async function build (options: AuthErrorsOptions = {}, setup?: (app: FastifyInst
   return app
 }
 
-function assertBackChannelHeaders (t: Tap.Test, res: LightMyRequestResponse): void {
+type Test = Parameters<Parameters<typeof t.test>[1]>[0]
+
+function assertBackChannelHeaders (t: Test, res: LightMyRequestResponse): void {
   t.equal(res.headers['cache-control'], 'no-store', 'Cache-Control: no-store')
   t.equal(res.headers.pragma, 'no-cache', 'Pragma: no-cache')
 }
-
-type Tap = typeof t
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('D1 every catalog code answers its status with an RFC 6749 JSON body at the token endpoint', async t => {
   const app = await build()
