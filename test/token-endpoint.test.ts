@@ -26,7 +26,7 @@ async function build (options: AuthErrorsOptions = {}, setup?: (app: FastifyInst
   return app
 }
 
-type Test = typeof t
+type Test = Pick<typeof t, 'equal'>
 
 function assertBackChannelHeaders (t: Test, res: LightMyRequestResponse): void {
   t.equal(res.headers['cache-control'], 'no-store', 'Cache-Control: no-store')
