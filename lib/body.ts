@@ -121,7 +121,7 @@ function qualityOf (params: string[]): number {
  * oversized header never throws and gives `false` (RFC 6749 JSON, the default).
  */
 export function prefersProblem (accept: unknown): boolean {
-  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !accept.includes('problem')) return false
+  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !/problem/i.test(accept)) return false
   let problem = -1
   let json = -1
   let jsonSpecificity = -1

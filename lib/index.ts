@@ -10,7 +10,7 @@ import fp from 'fastify-plugin'
 import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
 import type { CatalogEntry } from './catalog.js'
 import { createErrorHandler } from './error-handler.js'
-import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig } from './options.js'
+import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig, type ResolvedOptions } from './options.js'
 import { createResponder, type AuthChallengeOptions } from './respond.js'
 import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 import { isAuthError } from './auth-error.js'
@@ -70,7 +70,13 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
-  const options = resolveOptions(opts)
+  let options: ResolvedOptions
+  try {
+    options = resolveOptions(opts)
+  } catch (error) {
+    done(error as Error) // a bad option fails `register`/`ready`, never the process
+    return
+  }
   const responder = createResponder(options, fastify.log)
   const handle = createErrorHandler(responder)
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AuthErrorCode, AuthErrorFormat, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
 import { catalog as builtInCatalog, endpointKinds, type CatalogEntry, type EndpointKind } from './catalog.js'
 import { isErrorCode, isQuotableText, isTokenList, sanitizeUri, toNameList } from './sanitize.js'
 
@@ -317,9 +317,4 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
     errorHandler: validateBoolean('errorHandler', opts.errorHandler, true),
     notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true)
   })
-}
-
-/** Narrows a string to a code the types know (used where a runtime table was checked). */
-export function asCode (code: string): AuthErrorCode {
-  return code as AuthErrorCode
 }

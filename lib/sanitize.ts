@@ -102,8 +102,9 @@ export function sanitizeScope (value: unknown, limit: number = SCOPE_LIMIT): str
     if (clean !== '') seen.add(clean)
   }
   const scope = [...seen].join(' ')
-  if (scope === '') return undefined
-  return scope.length > limit ? scope.slice(0, scope.lastIndexOf(' ', limit)) || undefined : scope
+  if (scope.length <= limit) return scope === '' ? undefined : scope
+  const cut = scope.lastIndexOf(' ', limit)
+  return cut <= 0 ? undefined : scope.slice(0, cut)
 }
 
 /**
