@@ -11,7 +11,9 @@ import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-err
 import type { CatalogEntry } from './catalog.js'
 import { createErrorHandler } from './error-handler.js'
 import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig } from './options.js'
+import { referenceRoute } from './reference-page.js'
 import { createResponder, type AuthChallengeOptions } from './respond.js'
+import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './responses.js'
 import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 import { isAuthError } from './auth-error.js'
 
@@ -32,6 +34,17 @@ export interface AuthErrorsDecorator {
   create<Code extends AuthErrorCode>(code: Code, options?: AuthErrorOptions): AuthError<Code>
   /** Answers any thrown value as the plugin's error handler would (for an application's own handler). */
   handle(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply
+  /**
+   * A route `response` map for the codes or endpoint kinds named (`'token'`, `'resource'`, ...),
+   * grouped by status: `$ref` to `OAuthError` or `AuthProblem`, the code enum, an example per code.
+   *
+   * @example
+   * ```ts
+   * app.post('/token', { schema: { response: { 200: TokenResponse, ...app.authErrors.responses('token') } } }, handler)
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
+  responses(...items: readonly ErrorResponsesItem[]): ErrorResponses
 }
 
 declare module 'fastify' {
@@ -93,9 +106,11 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
       responder.compiledCode(code)
       return new AuthError(code, createOptions)
     },
-    handle
+    handle,
+    responses: createResponsesBuilder(options, responder.compiledCode)
   })
   fastify.decorate('authErrors', decorator)
+  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
 
   if (options.errorHandler) fastify.setErrorHandler(handle)
   if (options.notFoundHandler) {
@@ -129,7 +144,10 @@ export type { AuthErrorCode, AuthErrorCodes, AuthErrorFormat, AuthErrorOptions, 
 export { catalog, catalogCodes, endpointKinds } from './catalog.js'
 export type { CatalogCode, CatalogEntry, EndpointKind } from './catalog.js'
 export { AuthErrorsConfigError, ConfigErrorCodes } from './options.js'
-export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition } from './options.js'
+export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition, ReferencePageOptions } from './options.js'
+export { presets } from './presets/index.js'
+export type { AuthenticationApiProblem, LoginErrorCode } from './presets/index.js'
+export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './responses.js'
 export type { AuthChallengeOptions } from './respond.js'
 export { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 export type { AuthProblemBody, OAuthErrorBody } from './schemas.js'
