@@ -262,7 +262,8 @@ t.test('H3 no stack, cause or internal message in any body unless exposeDetails 
     })
     app.get('/crash', async () => { throw new Error(secret) })
     app.get('/crash-status', async () => { throw Object.assign(new Error(secret), { statusCode: 502 }) })
-    app.get('/thrown', async () => { throw secret as unknown as Error })
+    const thrown: unknown = secret
+    app.get('/thrown', async () => { throw thrown })
     app.get('/reply', async (_request, reply) => reply.authError('access_denied', { cause: new Error(secret), debug: secret }))
     for (const url of ['/auth', '/crash', '/crash-status', '/thrown', '/reply']) {
       const res = await app.inject(url)
