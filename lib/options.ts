@@ -151,7 +151,7 @@ const FORMATS: readonly string[] = ['oauth', 'problem', 'negotiate']
 const ENTRY_FORMATS: readonly string[] = ['oauth', 'problem']
 const SCHEMES: readonly string[] = ['Bearer', 'DPoP']
 const TEXT_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
-const ENTRY_KEYS: ReadonlySet<string> = new Set(['status', 'description', 'spec', 'section', 'endpoints', 'code', 'title', 'resourceStatus', 'format', 'byStatus'])
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['status', 'description', 'spec', 'section', 'endpoints', 'code', 'title', 'resourceStatus', 'statusAt', 'format', 'byStatus'])
 const VARIANT_KEYS: ReadonlySet<string> = new Set(['description', 'title'])
 const REFERENCE_PREFIX = /^(?:\/[A-Za-z0-9\-._~]+)+$/
 
