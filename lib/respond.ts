@@ -44,7 +44,15 @@ export interface CompiledCode {
   readonly variants: ReadonlyMap<number, CompiledVariant>
 }
 
-/** Options of `reply.authChallenge`. */
+/**
+ * Options of `reply.authChallenge`.
+ *
+ * @example
+ * ```ts
+ * return reply.authChallenge({ schemes: ['Bearer', 'DPoP'], scope: 'read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export interface AuthChallengeOptions {
   /** The schemes to challenge with (default: the registration's `schemes`). */
   schemes?: readonly AuthScheme[]
