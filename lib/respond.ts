@@ -44,7 +44,15 @@ export interface CompiledCode {
   readonly variants: ReadonlyMap<number, CompiledVariant>
 }
 
-/** Options of `reply.authChallenge`. */
+/**
+ * Options of `reply.authChallenge`.
+ *
+ * @example
+ * ```ts
+ * return reply.authChallenge({ schemes: ['Bearer', 'DPoP'], scope: 'read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export interface AuthChallengeOptions {
   /** The schemes to challenge with (default: the registration's `schemes`). */
   schemes?: readonly AuthScheme[]
@@ -57,7 +65,7 @@ export interface AuthChallengeOptions {
 }
 
 /** Codes that authenticate the client itself: 401 only with the challenge of the scheme it used (RULES D3). */
-const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invalid_client'])
+export const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invalid_client'])
 /** Codes whose response must carry a fresh `DPoP-Nonce` (RFC 9449 8 and 9). */
 const NONCE_CODES: ReadonlySet<string> = new Set(['use_dpop_nonce'])
 /** RFC 9449 4.2: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
@@ -121,6 +129,20 @@ function exposeHeaders (reply: FastifyReply, names: readonly string[]): void {
   else if (Array.isArray(current)) reply.header('access-control-expose-headers', listed)
 }
 
+/** Adds a field name to `Vary`, keeping what is there (RFC 9110 12.5.5). */
+function addVary (reply: FastifyReply, name: string): void {
+  const current = reply.getHeader('vary')
+  if (typeof current !== 'string' || current === '') {
+    reply.header('vary', name)
+    return
+  }
+  const listed = current.toLowerCase().split(',').map(field => field.trim())
+  if (!listed.includes('*') && !listed.includes(name.toLowerCase())) reply.header('vary', current + ', ' + name)
+}
+
+/** RFC 3986 3.1: an absolute URI starts with a scheme. */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:/
+
 /**
  * Builds the senders for one registration.
  */
@@ -149,7 +171,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
 
   function compileCode (code: string, entry: CatalogEntry): CompiledCode {
     const uri = errorUriOf(code)
-    const problemType = uri ?? defaultProblemType(code)
+    // RULES H1: a problem type is an absolute URI; a relative error_uri keeps the default type.
+    const problemType = uri !== undefined && ABSOLUTE_URI.test(uri) ? uri : defaultProblemType(code)
     const title = entry.title ?? titleFromCode(code)
     const variants = new Map<number, CompiledVariant>()
     const resourceStatus = entry.statusAt?.resource ?? entry.resourceStatus ?? entry.status
@@ -190,7 +213,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
       format = endpoint !== undefined && endpoint !== 'resource' ? 'oauth' : config?.format ?? compiled.format ?? options.format
     }
     if (format === 'negotiate') {
-      reply.header('vary', 'Accept')
+      addVary(reply, 'Accept')
       return prefersProblem(reply.request.headers.accept) ? 'problem' : 'oauth'
     }
     return format
@@ -306,7 +329,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const details = options.exposeDetails
     const hint = details ? opts.hint : undefined
     const debug = details ? opts.debug ?? causeMessage(opts.cause) : undefined
-    const staticBody = variant !== undefined && description === variant.description && uri === compiled.uri &&
+    // The precompiled body only when nothing changed, the status included (RULES D3 may turn 401 into 400).
+    const staticBody = variant !== undefined && variant === compiled.variants.get(status) && description === variant.description && uri === compiled.uri &&
       opts.instance === undefined && hint === undefined && debug === undefined
     let body: string
     if (format === 'problem') {
