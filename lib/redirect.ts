@@ -280,7 +280,8 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
       .header('referrer-policy', 'no-referrer')
       .header('x-content-type-options', 'nosniff')
     if (!prefersHtml(reply.request.headers.accept)) {
-      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri }, 'authorization')
+      // The RFC 6749 body whatever the registration's or the route's format (RULES H2).
+      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri, format: 'oauth' }, 'authorization')
     }
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ??
       compiled.variants.get(status)?.description ?? compiled.entry.description

@@ -95,6 +95,14 @@ t.test('A1 a missing redirect URI is answered directly: JSON for API clients, a 
   t.match(response.body, new RegExp(catalog.unauthorized_client.description.replace(/[.]/g, '\\.')))
 })
 
+t.test('A1 the direct answer is the RFC 6749 body whatever the configured format', async (t) => {
+  for (const format of ['problem', 'negotiate'] as const) {
+    const { response } = await redirect('access_denied', { redirectUri: undefined }, { headers: { accept: 'application/problem+json' } }, { issuer: ISSUER, format })
+    t.match(response.headers['content-type'], /^application\/json/, format)
+    t.same(response.json(), { error: 'access_denied', error_description: catalog.access_denied.description })
+  }
+})
+
 t.test('A1 the direct answer carries the code\'s 4xx status, else 400; never 401 or 5xx', async (t) => {
   const cases: Array<[AuthErrorCode, number | undefined, number]> = [
     ['access_denied', undefined, 400],
