@@ -10,7 +10,7 @@ import fp from 'fastify-plugin'
 import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
 import type { CatalogEntry } from './catalog.js'
 import { createErrorHandler } from './error-handler.js'
-import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig } from './options.js'
+import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig, type ResolvedOptions } from './options.js'
 import { referenceRoute } from './reference-page.js'
 import { createResponder, type AuthChallengeOptions } from './respond.js'
 import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './responses.js'
@@ -83,7 +83,13 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
-  const options = resolveOptions(opts)
+  let options: ResolvedOptions
+  try {
+    options = resolveOptions(opts)
+  } catch (err) {
+    done(err as Error) // a callback plugin's throw would escape avvio as an uncaught exception
+    return
+  }
   const responder = createResponder(options, fastify.log)
   const handle = createErrorHandler(responder)
 
