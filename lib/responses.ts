@@ -14,7 +14,15 @@ import { endpointKinds, type EndpointKind } from './catalog.js'
 import { AuthErrorsConfigError, ConfigErrorCodes, type ResolvedOptions } from './options.js'
 import { CLIENT_AUTHENTICATION_CODES, type CompiledCode } from './respond.js'
 
-/** Options of `responses(...)`: how the route that uses the map is configured. */
+/**
+ * Options of `responses(...)`: how the route that uses the map is configured.
+ *
+ * @example
+ * ```ts
+ * app.authErrors.responses('invalid_token', 'insufficient_scope', { endpoint: 'resource', format: 'problem' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
+ */
 export interface ErrorResponsesOptions {
   /**
    * The route's kind (its `config.authErrors.endpoint`) for the codes named one by one. Kinds
@@ -25,10 +33,28 @@ export interface ErrorResponsesOptions {
   format?: AuthErrorFormat
 }
 
-/** What `responses(...)` takes: error codes, endpoint kinds and, anywhere in the list, options. */
+/**
+ * What `responses(...)` takes: error codes, endpoint kinds and, anywhere in the list, options.
+ *
+ * @example
+ * ```ts
+ * const items: ErrorResponsesItem[] = ['token', 'invalid_dpop_proof', { format: 'oauth' }]
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export type ErrorResponsesItem = AuthErrorCode | EndpointKind | ErrorResponsesOptions
 
-/** The body schema of one media type: the shared schema, narrowed to the codes of that status. */
+/**
+ * The body schema of one media type: the shared schema, narrowed to the codes of that status.
+ *
+ * @example
+ * ```ts
+ * const schema: ErrorBodySchema = {
+ *   allOf: [{ $ref: 'OAuthError#' }, { type: 'object', properties: { error: { type: 'string', enum: ['invalid_grant'] } } }]
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export interface ErrorBodySchema {
   readonly allOf: readonly [
     { readonly $ref: 'OAuthError#' | 'AuthProblem#' },
@@ -39,19 +65,44 @@ export interface ErrorBodySchema {
   ]
 }
 
-/** An OpenAPI Example Object: the body sent for one code. */
+/**
+ * An OpenAPI Example Object: the body sent for one code.
+ *
+ * @example
+ * ```ts
+ * const example: ErrorExample = { summary: 'slow_down: Poll less often.', value: { error: 'slow_down', error_description: 'Poll less often.' } }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ */
 export interface ErrorExample {
   readonly summary: string
   readonly value: Readonly<Record<string, string | number>>
 }
 
-/** One media type of an error response: its schema and one example per code. */
+/**
+ * One media type of an error response: its schema and one example per code.
+ *
+ * @example
+ * ```ts
+ * const media = app.authErrors.responses('token')[400]?.content['application/json']
+ * Object.keys(media?.examples ?? {}) // ['invalid_request', 'unauthorized_client', ...]
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export interface ErrorMediaType {
   readonly schema: ErrorBodySchema
   readonly examples: Readonly<Record<string, ErrorExample>>
 }
 
-/** The response of one status: description, documented headers and one entry per media type. */
+/**
+ * The response of one status: description, documented headers and one entry per media type.
+ *
+ * @example
+ * ```ts
+ * app.authErrors.responses('resource')[401]?.headers['WWW-Authenticate'] // documented challenge header
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export interface ErrorResponse {
   readonly description: string
   readonly headers: Readonly<Record<string, { readonly type: 'string', readonly description: string }>>
@@ -61,7 +112,15 @@ export interface ErrorResponse {
   }
 }
 
-/** A route `response` map of error statuses, to spread beside the route's own success schemas. */
+/**
+ * A route `response` map of error statuses, to spread beside the route's own success schemas.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', { schema: { response: { 200: TokenResponse, ...app.authErrors.responses('token') } } }, handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export type ErrorResponses = Record<number, ErrorResponse>
 
 type BodyFormat = 'oauth' | 'problem'
