@@ -11,6 +11,7 @@ import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-err
 import type { CatalogEntry } from './catalog.js'
 import { createErrorHandler } from './error-handler.js'
 import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig, type ResolvedOptions } from './options.js'
+import { createRedirector, type AuthRedirectOptions } from './redirect.js'
 import { referenceRoute } from './reference-page.js'
 import { createResponder, type AuthChallengeOptions } from './respond.js'
 import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './responses.js'
@@ -71,6 +72,25 @@ declare module 'fastify' {
      * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
      */
     authChallenge(options?: AuthChallengeOptions): FastifyReply
+    /**
+     * Delivers an authorization endpoint error to the client's redirect URI (already matched
+     * exactly against its registration): by query, fragment, form_post or JARM, chosen from
+     * `responseMode` or the response type's default, with `state` echoed and `iss` added.
+     * A missing or unsafe redirect URI, or a mode that cannot be honoured safely, is never used:
+     * the error is answered directly (a 4xx HTML page or JSON body) and a warning is logged.
+     * Return the reply (JWT modes finish once `jarm.sign` resolves).
+     *
+     * @example
+     * ```ts
+     * return reply.authRedirect('access_denied', {
+     *   redirectUri: client.redirectUri,
+     *   responseType: request.query.response_type,
+     *   state: request.query.state
+     * })
+     * ```
+     * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+     */
+    authRedirect(codeOrError: AuthErrorCode | AuthError, options: AuthRedirectOptions): FastifyReply
   }
   interface FastifyInstance {
     /** The resolved catalog and helpers of fastify-auth-errors. */
@@ -86,8 +106,8 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   let options: ResolvedOptions
   try {
     options = resolveOptions(opts)
-  } catch (err) {
-    done(err as Error) // a callback plugin's throw would escape avvio as an uncaught exception
+  } catch (error) {
+    done(error as Error) // a bad option fails `register`/`ready`, never the process
     return
   }
   const responder = createResponder(options, fastify.log)
@@ -104,6 +124,10 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   })
   fastify.decorateReply('authChallenge', function authChallenge (this: FastifyReply, callOptions?: AuthChallengeOptions) {
     return responder.sendChallenge(this, callOptions ?? {})
+  })
+  const sendAuthRedirect = createRedirector(options, responder)
+  fastify.decorateReply('authRedirect', function authRedirect (this: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions: AuthRedirectOptions) {
+    return sendAuthRedirect(this, codeOrError, callOptions)
   })
 
   const decorator: AuthErrorsDecorator = Object.freeze({
@@ -151,6 +175,7 @@ export { catalog, catalogCodes, endpointKinds } from './catalog.js'
 export type { CatalogCode, CatalogEntry, EndpointKind } from './catalog.js'
 export { AuthErrorsConfigError, ConfigErrorCodes } from './options.js'
 export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition, ReferencePageOptions } from './options.js'
+export type { AuthRedirectOptions, AuthResponseMode, JarmClaims, JarmOptions } from './redirect.js'
 export { presets } from './presets/index.js'
 export type { AuthenticationApiProblem, LoginErrorCode } from './presets/index.js'
 export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './responses.js'

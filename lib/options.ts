@@ -4,13 +4,22 @@
  *
  * @module
  */
-import type { AuthErrorCode, AuthErrorFormat, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
 import { catalog as builtInCatalog, endpointKinds, type CatalogEntry, type EndpointKind } from './catalog.js'
 import { DESCRIPTION_LIMIT, isErrorCode, isQuotableText, isTokenList, sanitizeUri, toNameList } from './sanitize.js'
 
 /**
  * A `codes` table entry: a full {@link CatalogEntry} for a new code, or any subset of one to
  * override a code the catalog already has.
+ *
+ * @example
+ * ```ts
+ * const codes: Record<string, CodeDefinition> = {
+ *   account_locked: { status: 423, description: 'The account is locked.' },
+ *   invalid_grant: { description: 'Our own words.' }
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.5
  */
 export type CodeDefinition = Partial<CatalogEntry>
 
@@ -76,7 +85,15 @@ export interface ReferencePageOptions {
   baseUrl?: string
 }
 
-/** Route-level settings, under `config.authErrors` of a route. */
+/**
+ * Route-level settings, under `config.authErrors` of a route.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', { config: { authErrors: { endpoint: 'token' } } }, handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
 export interface AuthErrorsRouteConfig {
   /** The kind of endpoint the route is; decides challenges, statuses and (for protocol endpoints) the body format. */
   endpoint?: EndpointKind
@@ -84,7 +101,17 @@ export interface AuthErrorsRouteConfig {
   format?: AuthErrorFormat
 }
 
-/** The code of every configuration or programming error the plugin raises. */
+/**
+ * The code of every configuration or programming error the plugin raises.
+ *
+ * @example
+ * ```ts
+ * try { await app.register(authErrors, { format: 'xml' as 'oauth' }) } catch (error) {
+ *   if ((error as AuthErrorsConfigError).code === ConfigErrorCodes.INVALID_FORMAT) console.error('fix the format option')
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export const ConfigErrorCodes = {
   INVALID_OPTION: 'FST_AUTH_ERRORS_INVALID_OPTION',
   INVALID_REALM: 'FST_AUTH_ERRORS_INVALID_REALM',
@@ -120,6 +147,7 @@ export class AuthErrorsConfigError extends TypeError {
     this.code = code
   }
 
+  /** `AuthErrorsConfigError` (kept for logs and stack traces). */
   override get name (): string {
     return 'AuthErrorsConfigError'
   }
@@ -151,7 +179,7 @@ const FORMATS: readonly string[] = ['oauth', 'problem', 'negotiate']
 const ENTRY_FORMATS: readonly string[] = ['oauth', 'problem']
 const SCHEMES: readonly string[] = ['Bearer', 'DPoP']
 const TEXT_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
-const ENTRY_KEYS: ReadonlySet<string> = new Set(['status', 'description', 'spec', 'section', 'endpoints', 'code', 'title', 'resourceStatus', 'format', 'byStatus'])
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['status', 'description', 'spec', 'section', 'endpoints', 'code', 'title', 'resourceStatus', 'statusAt', 'format', 'byStatus'])
 const VARIANT_KEYS: ReadonlySet<string> = new Set(['description', 'title'])
 const REFERENCE_PREFIX = /^(?:\/[A-Za-z0-9\-._~]+)+$/
 
@@ -285,6 +313,14 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
   if (entry.resourceStatus !== undefined && !isStatus(entry.resourceStatus)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.resourceStatus must be an integer from 400 to 599, got ${show(entry.resourceStatus)}`)
   }
+  if (entry.statusAt !== undefined) {
+    if (entry.statusAt === null || typeof entry.statusAt !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt must be an object keyed by endpoint kind`)
+    for (const [kind, status] of Object.entries(entry.statusAt)) {
+      if (!(endpointKinds as readonly string[]).includes(kind) || !isStatus(status)) {
+        fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt.${kind} must be an endpoint kind with a status from 400 to 599, got ${show(status)}`)
+      }
+    }
+  }
   if (entry.code !== undefined && !(Number.isSafeInteger(entry.code) && entry.code >= 0)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.code must be a non-negative integer, got ${show(entry.code)}`)
   }
@@ -309,6 +345,7 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
 
 function freezeEntry (entry: CatalogEntry): CatalogEntry {
   if (entry.endpoints !== undefined) Object.freeze(entry.endpoints)
+  if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
   if (entry.byStatus !== undefined) {
     for (const variant of Object.values(entry.byStatus)) Object.freeze(variant)
     Object.freeze(entry.byStatus)
@@ -386,9 +423,4 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
     notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true),
     reference
   })
-}
-
-/** Narrows a string to a code the types know (used where a runtime table was checked). */
-export function asCode (code: string): AuthErrorCode {
-  return code as AuthErrorCode
 }

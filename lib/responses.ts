@@ -19,9 +19,9 @@ import { CLIENT_AUTHENTICATION_CODES, type CompiledCode } from './respond.js'
  *
  * @example
  * ```ts
- * app.authErrors.responses('invalid_token', 'insufficient_scope', { endpoint: 'resource', format: 'problem' })
+ * app.get('/items', { schema: { response: app.authErrors.responses('resource', { format: 'problem' }) } }, handler)
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
  */
 export interface ErrorResponsesOptions {
   /**
@@ -38,9 +38,9 @@ export interface ErrorResponsesOptions {
  *
  * @example
  * ```ts
- * const items: ErrorResponsesItem[] = ['token', 'invalid_dpop_proof', { format: 'oauth' }]
+ * app.authErrors.responses('token', 'invalid_dpop_proof', { format: 'oauth' })
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
  */
 export type ErrorResponsesItem = AuthErrorCode | EndpointKind | ErrorResponsesOptions
 
@@ -49,11 +49,9 @@ export type ErrorResponsesItem = AuthErrorCode | EndpointKind | ErrorResponsesOp
  *
  * @example
  * ```ts
- * const schema: ErrorBodySchema = {
- *   allOf: [{ $ref: 'OAuthError#' }, { type: 'object', properties: { error: { type: 'string', enum: ['invalid_grant'] } } }]
- * }
+ * const schema = app.authErrors.responses('invalid_grant')[400]?.content['application/json']?.schema
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://spec.openapis.org/oas/v3.1.0#schema-object
  */
 export interface ErrorBodySchema {
   readonly allOf: readonly [
@@ -70,9 +68,9 @@ export interface ErrorBodySchema {
  *
  * @example
  * ```ts
- * const example: ErrorExample = { summary: 'slow_down: Poll less often.', value: { error: 'slow_down', error_description: 'Poll less often.' } }
+ * const example = app.authErrors.responses('invalid_grant')[400]?.content['application/json']?.examples.invalid_grant
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ * @see https://spec.openapis.org/oas/v3.1.0#example-object
  */
 export interface ErrorExample {
   readonly summary: string
@@ -85,9 +83,8 @@ export interface ErrorExample {
  * @example
  * ```ts
  * const media = app.authErrors.responses('token')[400]?.content['application/json']
- * Object.keys(media?.examples ?? {}) // ['invalid_request', 'unauthorized_client', ...]
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://spec.openapis.org/oas/v3.1.0#media-type-object
  */
 export interface ErrorMediaType {
   readonly schema: ErrorBodySchema
@@ -99,9 +96,9 @@ export interface ErrorMediaType {
  *
  * @example
  * ```ts
- * app.authErrors.responses('resource')[401]?.headers['WWW-Authenticate'] // documented challenge header
+ * const unauthorized = app.authErrors.responses('resource')[401]
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
  */
 export interface ErrorResponse {
   readonly description: string
@@ -117,9 +114,9 @@ export interface ErrorResponse {
  *
  * @example
  * ```ts
- * app.post('/token', { schema: { response: { 200: TokenResponse, ...app.authErrors.responses('token') } } }, handler)
+ * app.post('/token', { schema: { response: { 200: tokenSchema, ...app.authErrors.responses('token') } } }, handler)
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
  */
 export type ErrorResponses = Record<number, ErrorResponse>
 

@@ -17,7 +17,7 @@ import type { CodeDefinition } from '../options.js'
  *
  * @example
  * ```ts
- * const literal: AuthenticationApiProblem = 'login_required' // numeric code 53209
+ * const literal: AuthenticationApiProblem = 'invalid_request' // sent with code 53201 and status 440
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
  */

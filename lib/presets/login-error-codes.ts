@@ -14,7 +14,7 @@ import type { CodeDefinition } from '../options.js'
  *
  * @example
  * ```ts
- * const code: LoginErrorCode = 'token_inactive'
+ * const code: LoginErrorCode = 'jti_known'
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
