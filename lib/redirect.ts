@@ -274,7 +274,7 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
    */
   function answerDirectly (reply: FastifyReply, rc: RedirectCode, opts: CallOptions): FastifyReply {
     const compiled = rc.compiled
-    const status = directStatus(opts.status, compiled.status)
+    const status = directStatus(opts.status, compiled.statusAt.authorization ?? compiled.status)
     reply
       .header('vary', 'Accept')
       .header('referrer-policy', 'no-referrer')
