@@ -299,8 +299,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     // (RULES E1, D3). A 5xx is not about credentials: a challenge would make clients retry auth.
     let challenge: string | undefined
     if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') {
-      if (!resource && scheme === 'Basic' && status === 401) {
-        challenge = templates.Basic.head // RULES D3: the client authenticated with Basic
+      if (!resource && scheme === 'Basic' && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) {
+        challenge = templates.Basic.head // RULES D3: the client authenticated with Basic and failed
       } else {
         const maxAge = opts.maxAge
         if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw misuse(`maxAge must be an integer number of seconds >= 0, got ${String(maxAge)}`)
