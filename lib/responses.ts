@@ -141,9 +141,9 @@ function misuse (message: string): AuthErrorsConfigError {
   return new AuthErrorsConfigError(ConfigErrorCodes.INVALID_ARGUMENT, 'responses(): ' + message)
 }
 
-/** The statuses a code can be sent with on a route of that kind (undefined: an unmarked route). */
+/** The statuses a code can be sent with on a route of that kind (undefined: an unmarked route, maybe a resource request). */
 function statusesOf (compiled: CompiledCode, kind: EndpointKind | undefined): number[] {
-  const statuses = kind === 'resource' ? [compiled.resourceStatus] : kind === undefined ? [compiled.status, compiled.resourceStatus] : [compiled.status]
+  const statuses = kind === undefined ? [compiled.status, compiled.resourceStatus] : [compiled.statusAt[kind] ?? compiled.status]
   // RULES D3: a client that did not authenticate with the Authorization header gets 400, not 401.
   if (kind !== 'resource' && CLIENT_AUTHENTICATION_CODES.has(compiled.code)) statuses.push(400)
   for (const status of Object.keys(compiled.entry.byStatus ?? {})) statuses.push(Number(status))
@@ -217,7 +217,8 @@ export function createResponsesBuilder (options: ResolvedOptions, compiledCode: 
       const compiled = compiledCode(code)
       const resource = kind === 'resource' || (kind === undefined && compiled.entry.endpoints?.includes('resource') === true)
       for (const status of statusesOf(compiled, kind)) {
-        if (resource || status === 401) challenged.add(status)
+        // As lib/respond.ts: a challenge on a resource request's 4xx, on every 401 and on insufficient_scope (RULES E1).
+        if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') challenged.add(status)
         let formats = byStatus.get(status)
         if (formats === undefined) byStatus.set(status, formats = new Map())
         for (const bodyFormat of formatsOf(compiled, kind, format)) {

@@ -125,6 +125,7 @@ t.test('B3 with a baseUrl, error_uri and the problem type point at the page anch
 t.test('Bad input: reference options fail registration with FST_AUTH_ERRORS_INVALID_REFERENCE', async (t) => {
   const cases: Array<[unknown, RegExp]> = [
     ['yes', /reference must be a boolean or an object/],
+    [() => '/errors', /reference must be a boolean or an object with prefix and baseUrl, got a function/],
     [null, /reference must be a boolean or an object/],
     [{ prefix: 'errors' }, /reference\.prefix must be a path/],
     [{ prefix: '/errors/:code' }, /reference\.prefix must be a path/],

@@ -12,8 +12,8 @@ async function appWith (options: AuthErrorsOptions = {}): Promise<FastifyInstanc
   // One route per kind, and one unmarked, answering reply.authError(code, { status, format, dpopNonce }).
   for (const kind of [...endpointKinds, 'unmarked'] as const) {
     app.get('/' + kind, { config: kind === 'unmarked' ? {} : { authErrors: { endpoint: kind } } }, async (request, reply) => {
-      const { code, status, format } = request.query as { code: AuthErrorCode, status: string, format: 'oauth' | 'problem' }
-      return reply.authError(code, { status: Number(status), format, dpopNonce: 'nonce-1' })
+      const { code, status, format } = request.query as { code: AuthErrorCode, status?: string, format?: 'oauth' | 'problem' }
+      return reply.authError(code, { status: status === undefined ? undefined : Number(status), format, dpopNonce: 'nonce-1' })
     })
   }
   await app.ready()
@@ -40,7 +40,10 @@ async function checkExamples (t: TestT, app: FastifyInstance, map: ErrorResponse
       const format = type === 'application/problem+json' ? 'problem' : 'oauth'
       t.same(Object.keys(mediaType.examples), enumOf(mediaType), `${route} ${status} ${type}: one example per code`)
       for (const [code, example] of Object.entries(mediaType.examples)) {
-        const headers = route === 'unmarked' && status === String(catalog[code as keyof typeof catalog]?.resourceStatus) ? { authorization: 'DPoP x' } : {}
+        // An unmarked route takes a resource status when the request carries a token; at introspection,
+        // invalid_token is about the caller's own token (RFC 7662 2.3), else it is {"active":false}.
+        const resourceStatus = route === 'unmarked' && status === String(catalog[code as keyof typeof catalog]?.resourceStatus)
+        const headers = resourceStatus || (route === 'introspection' && code === 'invalid_token') ? { authorization: 'DPoP x' } : {}
         const res = await app.inject({ url: `/${route}?code=${code}&status=${status}&format=${format}`, headers })
         t.equal(res.statusCode, Number(status), `${route} ${code} ${status}`)
         t.same(res.json(), example.value, `${route} ${code} ${status} ${format}: the example is the body sent`)
@@ -99,6 +102,10 @@ t.test('H2 every endpoint kind has a map; protocol kinds document OAuthError, th
   })
   t.same(Object.keys(resource[403]?.headers ?? {}), ['Cache-Control', 'WWW-Authenticate'], 'resource errors carry a challenge')
   t.same(Object.keys(resource), ['400', '401', '403', '404', '500', '503'])
+  const backchannel = app.authErrors.responses('backchannel')
+  t.ok(enumOf(media(backchannel, 403, 'application/json')).includes('access_denied'), 'CIBA 13: access_denied is 403 at the backchannel endpoint')
+  t.notOk(enumOf(media(backchannel, 400, 'application/json')).includes('access_denied'))
+  t.equal((await app.inject('/backchannel?code=access_denied')).statusCode, 403, 'as the plugin sends it without a status')
   t.ok(enumOf(media(resource, 401, 'application/problem+json')).includes('use_dpop_nonce'), 'resource status of use_dpop_nonce')
   t.comment(`${checked} examples across ${endpointKinds.length} kinds sent for real`)
 })
