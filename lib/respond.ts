@@ -283,7 +283,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
     const resource = kind === 'resource'
     const success = kind === undefined ? undefined : NOT_AN_ERROR_AT[kind]
-    if (success !== undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
+    if (success !== undefined && opts.status === undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
       reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache')
       return success.body === '' ? reply.send() : reply.header('content-type', OAUTH_CONTENT_TYPE).send(success.body)
     }
