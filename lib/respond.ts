@@ -295,10 +295,11 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? variant?.description ?? compiled.entry.description
     const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? compiled.uri
 
-    // Challenges: on every 4xx of a resource request, every 401 and every insufficient_scope
-    // (RULES E1, D3). A 5xx is not about credentials: a challenge would make clients retry auth.
+    // Challenges: on every 4xx of a resource request, every 401, and an insufficient_scope about a
+    // Bearer or DPoP token wherever it is sent (RULES E1, D3). A 5xx is not about credentials: a
+    // challenge would make clients retry authentication.
     let challenge: string | undefined
-    if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') {
+    if ((resource && status < 500) || status === 401 || (code === 'insufficient_scope' && bound !== undefined)) {
       if (!resource && scheme === 'Basic' && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) {
         challenge = templates.Basic.head // RULES D3: the client authenticated with Basic and failed
       } else {

@@ -65,13 +65,17 @@ t.test('E1 every 401 carries WWW-Authenticate, at any kind of endpoint and with 
   t.ok(seen > 1000)
 })
 
-t.test('E1 a 403 insufficient_scope carries a challenge at any endpoint', async t => {
-  for (const endpoint of ['resource', 'introspection', 'token'] as const) {
+t.test('E1 a 403 insufficient_scope carries a challenge on a resource, and wherever a token was used', async t => {
+  for (const endpoint of ['resource', 'introspection', 'token', 'authorization'] as const) {
     const app = await appWith((_request, reply) => reply.authError('insufficient_scope', { scope: 'admin' }), {}, { endpoint })
-    for (const authorization of [undefined, 'Bearer t', 'Basic YTpi']) {
+    for (const authorization of [undefined, 'Bearer t', 'DPoP t', 'Basic YTpi']) {
       const res = await app.inject({ url: '/', headers: auth(authorization) })
       t.equal(res.statusCode, 403)
-      const challenge = challengesOf(res)[0]
+      if (endpoint !== 'resource' && (authorization === undefined || authorization.startsWith('Basic'))) {
+        t.notOk('www-authenticate' in res.headers, `${endpoint} ${authorization}: no token, no challenge`)
+        continue
+      }
+      const challenge = challengesOf(res).find(c => c.params.error !== undefined)
       t.equal(challenge?.params.error, 'insufficient_scope', `${endpoint} ${authorization}`)
       t.equal(challenge?.params.scope, 'admin')
     }
