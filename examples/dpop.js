@@ -75,8 +75,9 @@ function accessTokenHash (token) {
  * A checker of DPoP proofs with its own nonce secret and `jti` replay cache.
  *
  * @param {() => number} clock milliseconds since the epoch
+ * @param {number} [replayCacheSize] how many `jti` values to hold before forgetting expired ones
  */
-export function createDpop (clock) {
+export function createDpop (clock, replayCacheSize = 10000) {
   const secret = randomBytes(32)
   /** @type {Map<string, number>} jti -> the time (s) it may be forgotten */
   const seen = new Map()
@@ -109,7 +110,7 @@ export function createDpop (clock) {
    */
   function remember (jti, now) {
     if (seen.has(jti)) throw badProof('The DPoP proof was already used')
-    if (seen.size >= 10000) {
+    if (seen.size >= replayCacheSize) {
       for (const [key, until] of seen) if (until < now) seen.delete(key)
     }
     seen.set(jti, now + 2 * IAT_WINDOW)
@@ -123,7 +124,7 @@ export function createDpop (clock) {
    */
   async function verify ({ proof, method, url, accessToken }) {
     if (typeof proof !== 'string' || !JWT.test(proof)) throw badProof('Send exactly one DPoP header carrying a JWT')
-    const [head = '', body = '', signature = ''] = proof.split('.')
+    const [head, body, signature] = /** @type {[string, string, string]} */ (proof.split('.'))
     const header = decodeJson(head)
     const claims = decodeJson(body)
     const algorithm = ALGORITHMS[/** @type {keyof typeof ALGORITHMS} */ (header.alg)]

@@ -124,8 +124,8 @@ function required (params, name) {
 function paramsOf (request) {
   if (request.body instanceof URLSearchParams) return request.body
   if (request.method === 'POST') throw new AuthError('invalid_request', { description: 'Send the parameters as an application/x-www-form-urlencoded body' })
-  const query = request.raw.url?.indexOf('?') ?? -1
-  return new URLSearchParams(query === -1 ? '' : request.raw.url?.slice(query + 1))
+  const query = request.url.indexOf('?')
+  return new URLSearchParams(query === -1 ? '' : request.url.slice(query + 1))
 }
 
 /**
@@ -142,6 +142,25 @@ function escapeHtml (text) {
  */
 function b64json (value) {
   return Buffer.from(JSON.stringify(value)).toString('base64url')
+}
+
+/**
+ * The settings of `npm start`, from the environment: HOST (default 127.0.0.1), PORT (default
+ * 3000), HTTPS_ISSUER (default https://as.example.test), PUBLIC_URL (default http://HOST:PORT,
+ * none when PORT is 0) and LOG_LEVEL (default info).
+ *
+ * @param {Record<string, string | undefined>} env
+ */
+export function settingsFromEnv (env) {
+  const host = env.HOST ?? '127.0.0.1'
+  const port = Number(env.PORT ?? 3000)
+  return {
+    host,
+    port,
+    issuer: env.HTTPS_ISSUER ?? DEFAULT_ISSUER,
+    baseUrl: env.PUBLIC_URL ?? (port === 0 ? undefined : `http://${host}:${port}`),
+    logLevel: env.LOG_LEVEL ?? 'info'
+  }
 }
 
 /**
@@ -179,7 +198,7 @@ export async function buildDemo (options = {}) {
   const codes = new Map()
   /** @type {Map<string, { clientId: string, scope: string, exp: number, sub: string | undefined, acr: string | undefined, authTime: number | undefined, jkt: string | undefined }>} */
   const accessTokens = new Map()
-  /** @type {Map<string, { clientId: string, scope: string, sub: string, acr: string, authTime: number, jkt: string | undefined }>} */
+  /** @type {Map<string, { clientId: string, scope: string, sub: string | undefined, acr: string | undefined, authTime: number | undefined, jkt: string | undefined }>} */
   const refreshTokens = new Map()
   /** @type {WeakMap<import('fastify').FastifyRequest, { clientId: string, scope: string, sub: string | undefined }>} the token of a resource request */
   const tokenOf = new WeakMap()
@@ -253,7 +272,7 @@ export async function buildDemo (options = {}) {
     if (authorization !== undefined) {
       if (bodySecret !== undefined) throw new AuthError('invalid_request', { description: 'Use one client authentication method only' })
       const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authorization)
-      const decoded = match === null ? '' : Buffer.from(match[1] ?? '', 'base64').toString('utf8')
+      const decoded = match === null ? '' : Buffer.from(/** @type {string} */ (match[1]), 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       if (colon === -1) throw new AuthError('invalid_client', { description: 'Malformed client credentials' })
       const id = decodeURIComponentSafe(decoded.slice(0, colon))
@@ -290,7 +309,7 @@ export async function buildDemo (options = {}) {
    * Issues an access token (and a refresh token for a user grant) and sends the token response.
    *
    * @param {import('fastify').FastifyReply} reply
-   * @param {{ clientId: string, scope: string, sub?: string, acr?: string, authTime?: number, jkt: string | undefined, refresh: boolean }} grant
+   * @param {{ clientId: string, scope: string, sub?: string | undefined, acr?: string | undefined, authTime?: number | undefined, jkt: string | undefined, refresh: boolean }} grant
    * @returns {{ token: string, reply: import('fastify').FastifyReply }}
    */
   function issueTokens (reply, grant) {
@@ -300,9 +319,9 @@ export async function buildDemo (options = {}) {
     })
     /** @type {Record<string, string | number>} */
     const body = { access_token: token, token_type: grant.jkt === undefined ? 'Bearer' : 'DPoP', expires_in: ACCESS_TOKEN_LIFETIME, scope: grant.scope }
-    if (grant.refresh && grant.sub !== undefined) {
+    if (grant.refresh) {
       const refreshToken = opaque()
-      refreshTokens.set(refreshToken, { clientId: grant.clientId, scope: grant.scope, sub: grant.sub, acr: grant.acr ?? ACR_PASSWORD, authTime: grant.authTime ?? now(), jkt: grant.jkt })
+      refreshTokens.set(refreshToken, { clientId: grant.clientId, scope: grant.scope, sub: grant.sub, acr: grant.acr, authTime: grant.authTime, jkt: grant.jkt })
       body.refresh_token = refreshToken
     }
     return { token, reply: reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body) }
@@ -334,7 +353,6 @@ export async function buildDemo (options = {}) {
     },
 
     client_credentials (_request, reply, params, client, jkt) {
-      if (client.client_secret === undefined) throw new AuthError('unauthorized_client', { description: 'A public client cannot use client_credentials' })
       const scope = grantedScope(client, single(params, 'scope'))
       if (scope.split(' ').includes('demo:crash')) throw new Error('demo:crash: a simulated bug in the token endpoint')
       if (scope.split(' ').includes('demo:busy')) throw new AuthError('temporarily_unavailable', { retryAfter: 30, description: 'The demo is pretending to be overloaded' })
@@ -461,8 +479,7 @@ export async function buildDemo (options = {}) {
       if (redirectUri === undefined) throw new AuthError('invalid_request', { description: 'The redirect_uri is missing or not registered for this client' })
     } catch (error) {
       // RULES A1: without a trusted client and redirect URI, never redirect: the plugin answers directly.
-      const authError = error instanceof AuthError ? error : new AuthError('invalid_request')
-      return reply.authRedirect(authError, { redirectUri: undefined })
+      return reply.authRedirect(/** @type {AuthError} */ (error), { redirectUri: undefined })
     }
     const trusted = client
     const target = redirectUri
@@ -470,14 +487,8 @@ export async function buildDemo (options = {}) {
     const responseType = params.getAll('response_type').length === 1 ? single(params, 'response_type') : undefined
     const requestedMode = params.getAll('response_mode').length === 1 ? single(params, 'response_mode') : undefined
     const responseMode = requestedMode !== undefined && RESPONSE_MODES.has(requestedMode) ? requestedMode : undefined
-    /**
-     * Every other failure goes back to the client's redirect URI (RULES A3).
-     *
-     * @param {unknown} error
-     */
-    const fail = (error) => reply.authRedirect(error instanceof AuthError ? error : new AuthError('server_error', { cause: error }), {
-      redirectUri: target, responseType, responseMode, state, clientId: trusted.client_id, jarm: { sign }
-    })
+    /** @type {Record<string, string>} */
+    let fields
     try {
       if (requestedMode !== undefined && responseMode === undefined) throw new AuthError('invalid_request', { description: 'The response_mode is not supported' })
       for (const name of ['state', 'response_type', 'response_mode']) single(params, name)
@@ -496,12 +507,14 @@ export async function buildDemo (options = {}) {
       const acr = (single(params, 'acr_values') ?? '').split(' ').includes(ACR_MFA) ? ACR_MFA : ACR_PASSWORD
       const code = opaque()
       codes.set(code, { clientId: trusted.client_id, redirectUri: single(params, 'redirect_uri'), challenge, scope, acr, authTime: now(), exp: now() + CODE_LIFETIME, used: false, tokens: [] })
-      /** @type {Record<string, string>} */
-      const fields = state === undefined ? { code } : { code, state }
-      return await deliverCode(reply, { redirectUri: target, mode: responseMode ?? 'query', clientId: trusted.client_id, fields })
+      fields = state === undefined ? { code } : { code, state }
     } catch (error) {
-      return fail(error)
+      // Every other failure goes back to the client's redirect URI (RULES A3); only AuthErrors are thrown above.
+      return reply.authRedirect(/** @type {AuthError} */ (error), {
+        redirectUri: target, responseType, responseMode, state, clientId: trusted.client_id, jarm: { sign }
+      })
     }
+    return deliverCode(reply, { redirectUri: target, mode: responseMode ?? 'query', clientId: trusted.client_id, fields })
   }
 
   app.get('/authorize', { config: { authErrors: { endpoint: 'authorization' } } }, authorize)
@@ -516,15 +529,15 @@ export async function buildDemo (options = {}) {
    *
    * @param {import('fastify').FastifyRequest} request
    * @param {import('fastify').FastifyReply} reply
-   * @param {{ scope?: string, acr?: string, maxAge?: number }} needs
+   * @param {{ scope?: string, stepUp?: { acr: string, maxAge: number } }} needs
    */
   async function authenticate (request, reply, needs) {
     const authorization = request.headers.authorization
     if (authorization === undefined) return reply.authChallenge({ scope: needs.scope })
     const match = CREDENTIALS.exec(authorization)
     if (match === null) throw new AuthError('invalid_request', { description: 'The Authorization header is malformed' })
-    const scheme = (match[1] ?? '').toLowerCase()
-    const value = match[2] ?? ''
+    const scheme = /** @type {string} */ (match[1]).toLowerCase()
+    const value = /** @type {string} */ (match[2])
     const token = accessTokens.get(value)
     if (scheme === 'dpop') {
       const jkt = await dpop.verify({ proof: request.headers.dpop, method: request.method, url: originOf(request) + request.url, accessToken: value })
@@ -534,8 +547,9 @@ export async function buildDemo (options = {}) {
     }
     if (token === undefined || token.exp < now()) throw new AuthError('invalid_token', { description: 'The access token is unknown, expired or revoked' })
     if (needs.scope !== undefined && !token.scope.split(' ').includes(needs.scope)) throw new AuthError('insufficient_scope', { scope: needs.scope })
-    if (needs.acr !== undefined && (token.acr !== needs.acr || now() - (token.authTime ?? 0) > (needs.maxAge ?? Infinity))) {
-      throw new AuthError('insufficient_user_authentication', { acrValues: [needs.acr], maxAge: needs.maxAge, description: 'A second factor within the last 5 minutes is required' })
+    const stepUp = needs.stepUp
+    if (stepUp !== undefined && (token.acr !== stepUp.acr || now() - Number(token.authTime) > stepUp.maxAge)) {
+      throw new AuthError('insufficient_user_authentication', { acrValues: [stepUp.acr], maxAge: stepUp.maxAge, description: 'A second factor within the last 5 minutes is required' })
     }
     tokenOf.set(request, token)
     return undefined
@@ -543,7 +557,7 @@ export async function buildDemo (options = {}) {
 
   /**
    * @param {string} path
-   * @param {{ scope?: string, acr?: string, maxAge?: number }} needs
+   * @param {{ scope?: string, stepUp?: { acr: string, maxAge: number } }} needs
    * @param {'oauth' | 'problem'} format
    */
   function resource (path, needs, format = 'oauth') {
@@ -551,15 +565,15 @@ export async function buildDemo (options = {}) {
       config: { authErrors: { endpoint: 'resource', format } },
       preHandler: (request, reply) => authenticate(request, reply, needs)
     }, async (request) => {
-      const token = tokenOf.get(request)
-      return { path, client_id: token?.clientId, sub: token?.sub, scope: token?.scope }
+      const token = /** @type {{ clientId: string, scope: string, sub: string | undefined }} */ (tokenOf.get(request))
+      return { path, client_id: token.clientId, sub: token.sub, scope: token.scope }
     })
   }
 
   resource('/api/me', {})
   resource('/api/orders', { scope: 'orders:read' })
   resource('/api/reports', { scope: 'reports:read' }, 'problem')
-  resource('/api/payments', { acr: ACR_MFA, maxAge: STEP_UP_MAX_AGE })
+  resource('/api/payments', { stepUp: { acr: ACR_MFA, maxAge: STEP_UP_MAX_AGE } })
 
   return app
 }
