@@ -10,6 +10,15 @@ import { buildDemo, settingsFromEnv } from './server.js'
 
 const settings = settingsFromEnv(process.env)
 const app = await buildDemo({ issuer: settings.issuer, baseUrl: settings.baseUrl, logger: { level: settings.logLevel } })
+// Handlers first: a signal that arrives while the banner is printed must find them installed.
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    app.log.info(`${signal} received, closing`)
+    // After close nothing keeps the event loop alive: the process ends with code 0.
+    app.close().then(() => { console.log('Closed.') })
+  })
+}
+
 await app.listen({ host: settings.host, port: settings.port })
 
 const { port } = /** @type {import('node:net').AddressInfo} */ (app.server.address())
@@ -30,11 +39,3 @@ Ready-made failing requests, one per endpoint:
   curl -i ${basic} ${form} -d token=unknown ${origin}/introspect   # 200 {"active":false}
 Error reference: ${origin}/errors    Metadata: ${origin}/.well-known/oauth-authorization-server
 `)
-
-for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(signal, () => {
-    app.log.info(`${signal} received, closing`)
-    // After close nothing keeps the event loop alive: the process ends with code 0.
-    app.close().then(() => { console.log('Closed.') })
-  })
-}
