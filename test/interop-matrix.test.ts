@@ -4,21 +4,32 @@
 // UPDATE_INTEROP=1 to rewrite it; otherwise the test fails when the committed table differs.
 import t from 'tap'
 import { createHash } from 'node:crypto'
+import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as oauth from 'oauth4webapi'
 import * as client from 'openid-client'
-import * as pkg from '../lib/index.js'
-import type { DemoModule } from './helpers/demo-types.js'
 
 const root = join(import.meta.dirname, '..')
-// Loaded as in test/demo.test.ts: the package name points at lib/ so coverage maps to the sources.
-const { DEFAULT_ISSUER, buildDemo } = await t.mockImport<DemoModule>('../examples/server.js', { 'fastify-auth-errors': pkg })
+const DEFAULT_ISSUER = 'https://as.example.test'
 
-const app = await buildDemo()
-await app.listen({ host: '127.0.0.1', port: 0 })
-t.teardown(() => app.close())
-const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+// The demo runs as `npm start` runs it (examples/start.js on the built package), on a free
+// port. `env -u NODE_OPTIONS` keeps tap's coverage hooks out of it: test/demo.test.ts measures
+// the demo's coverage, and a second, differently loaded copy would not merge with it.
+const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'examples', 'start.js')], {
+  env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', HTTPS_ISSUER: DEFAULT_ISSUER },
+  stdio: ['ignore', 'pipe', 'inherit']
+})
+t.teardown(() => { child.kill('SIGTERM') })
+const origin = await new Promise<string>((resolve, reject) => {
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    const found = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+    if (found !== null) resolve(found[1] as string)
+  })
+  child.once('exit', () => { reject(new Error('the demo exited: ' + output)) })
+})
 const CALLBACK = 'http://127.0.0.1:8080/callback'
 const VERIFIER = oauth.generateRandomCodeVerifier()
 const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url')
