@@ -66,6 +66,13 @@ export interface AuthChallengeOptions {
 
 /** Codes that authenticate the client itself: 401 only with the challenge of the scheme it used (RULES D3). */
 export const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invalid_client'])
+/**
+ * Codes that only a protected resource sends (RFC 6750 3.1, RFC 9470 3): on a route that is not
+ * marked, they make the request a resource request even without an Authorization header (the
+ * token may have come in the body or the query, RFC 6750 2.2 and 2.3), so they carry their
+ * challenge (RULES E1).
+ */
+const RESOURCE_CODES: ReadonlySet<string> = new Set(['invalid_token', 'insufficient_scope', 'insufficient_user_authentication'])
 /** Codes whose response must carry a fresh `DPoP-Nonce` (RFC 9449 8 and 9). */
 const NONCE_CODES: ReadonlySet<string> = new Set(['use_dpop_nonce'])
 /** RFC 9449 4.2: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
@@ -280,7 +287,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const request = reply.request
     const config = routeConfig(request)
     const scheme = usedScheme(request)
-    const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
+    const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' || RESOURCE_CODES.has(code) ? 'resource' : undefined)
     const resource = kind === 'resource'
     const success = kind === undefined ? undefined : NOT_AN_ERROR_AT[kind]
     if (success !== undefined && opts.status === undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {

@@ -35,3 +35,15 @@ t.test('H2 negotiate: problem+json only when Accept prefers it, with Vary: Accep
   t.match(json.headers['content-type'], /^application\/json/)
   t.equal(json.json().error, 'invalid_request')
 })
+
+t.test('E1 on an unmarked route, insufficient_scope carries its challenge even when the token came without an Authorization header', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  app.post('/items', async (_request, reply) => reply.authError('insufficient_scope', { scope: 'items:write' }))
+  app.post('/authorize', { config: { authErrors: { endpoint: 'authorization' } } }, async (_request, reply) => reply.authError('insufficient_scope'))
+  const res = await app.inject({ method: 'POST', url: '/items', payload: 'access_token=abc', headers: { 'content-type': 'text/plain' } })
+  t.equal(res.statusCode, 403)
+  t.equal(res.headers['www-authenticate'], 'Bearer realm="api", scope="items:write", error="insufficient_scope", error_description="The request needs higher privileges than the access token provides."')
+  const marked = await app.inject({ method: 'POST', url: '/authorize' })
+  t.equal(marked.headers['www-authenticate'], undefined, 'a route marked as another endpoint keeps its kind')
+})
