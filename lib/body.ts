@@ -5,6 +5,7 @@
  * @module
  */
 import type { TObject } from '@sinclair/typebox'
+import { sanitizeUri } from './sanitize.js'
 import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 
 /** The media type of RFC 6749 error bodies. */
@@ -91,7 +92,7 @@ export const serializeProblem: (fields: ProblemFields) => string = compileSerial
  * (RFC 4151), which RFC 9457 3.1.1 allows for types that are not meant to be dereferenced.
  */
 export function defaultProblemType (code: string): string {
-  return 'tag:fastify-auth-errors,2026:' + code
+  return 'tag:fastify-auth-errors,2026:' + sanitizeUri(code)
 }
 
 /** A stable problem `title` from a code: `invalid_grant` -> `Invalid grant`. */
@@ -101,13 +102,20 @@ export function titleFromCode (code: string): string {
 }
 
 const ACCEPT_LIMIT = 4096
+/** Media types are case-insensitive (RFC 9110 8.3.1): a quick test before parsing. */
+const PROBLEM_WORD = /problem/i
 /** Media ranges that match application/json, by specificity (RFC 9110 12.5.1). */
 const JSON_RANGES: Readonly<Record<string, number>> = { 'application/json': 2, 'application/*': 1, '*/*': 0 }
 
+/** The q-value of a media range; 0 (ignored) when it is malformed: a parameter without `=` or a bad q. */
 function qualityOf (params: string[]): number {
   for (const param of params) {
     const eq = param.indexOf('=')
-    if (eq !== -1 && param.slice(0, eq).trim().toLowerCase() === 'q') {
+    if (eq === -1) {
+      if (param.trim() === '') continue
+      return 0
+    }
+    if (param.slice(0, eq).trim().toLowerCase() === 'q') {
       const q = Number(param.slice(eq + 1).trim())
       return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 0
     }
@@ -121,7 +129,7 @@ function qualityOf (params: string[]): number {
  * oversized header never throws and gives `false` (RFC 6749 JSON, the default).
  */
 export function prefersProblem (accept: unknown): boolean {
-  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !accept.includes('problem')) return false
+  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !PROBLEM_WORD.test(accept)) return false
   let problem = -1
   let json = -1
   let jsonSpecificity = -1

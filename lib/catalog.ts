@@ -78,6 +78,12 @@ export interface CatalogEntry {
   readonly title?: string
   /** Status used instead of `status` when the request is a resource request (e.g. use_dpop_nonce -> 401). */
   readonly resourceStatus?: number
+  /**
+   * Statuses that differ at particular kinds of endpoint (a route's `config.authErrors.endpoint`),
+   * e.g. access_denied is 403 at the CIBA backchannel endpoint. `resourceStatus` is the
+   * shorthand for `statusAt.resource`.
+   */
+  readonly statusAt?: Readonly<Partial<Record<EndpointKind, number>>>
   /** Default body format for this code (a preset's choice); per call and route config still win. */
   readonly format?: 'oauth' | 'problem'
   /**
@@ -115,7 +121,8 @@ const table = {
     description: 'The resource owner or authorization server denied the request.',
     spec: 'RFC 6749',
     section: '4.1.2.1',
-    endpoints: ['authorization', 'token', 'backchannel']
+    endpoints: ['authorization', 'token', 'backchannel'],
+    statusAt: { backchannel: 403 }
   },
   unsupported_response_type: {
     status: 400,
@@ -633,9 +640,10 @@ export const catalog: Readonly<Record<CatalogCode, CatalogEntry>> = deepFreeze(t
 export const catalogCodes: readonly CatalogCode[] = Object.freeze(Object.keys(catalog) as CatalogCode[])
 
 /** Freezes the table, each entry and each entry's `endpoints` in place. */
-function deepFreeze<T extends Record<string, { readonly endpoints: readonly EndpointKind[] }>> (source: T): T {
+function deepFreeze<T extends Record<string, { readonly endpoints: readonly EndpointKind[], readonly statusAt?: object }>> (source: T): T {
   for (const entry of Object.values(source)) {
     Object.freeze(entry.endpoints)
+    if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
     Object.freeze(entry)
   }
   return Object.freeze(source)

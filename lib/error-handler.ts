@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isAuthError, type AuthErrorOptions } from './auth-error.js'
+import { answerTokenPluginError } from './jwt-errors.js'
 import type { Responder } from './respond.js'
 import { sanitizeDescription } from './sanitize.js'
 
@@ -50,7 +51,7 @@ function clientStatus (error: unknown): number | undefined {
 /** Maps a value that is not an `AuthError` to the auth error that answers it. */
 function mapForeignError (error: unknown): Mapped {
   const code = readProperty(error, 'code')
-  const known = typeof code === 'string' ? FASTIFY_ERRORS[code] : undefined
+  const known = typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code) ? FASTIFY_ERRORS[code] : undefined
   if (known !== undefined) return known
   if (Array.isArray(readProperty(error, 'validation'))) {
     return { code: 'invalid_request', status: 400, description: sanitizeDescription(readProperty(error, 'message')) }
@@ -112,6 +113,10 @@ export function createErrorHandler (responder: Responder) {
         const cause = error.options.cause
         return sendAuthError(request, reply, error.error, error.options, cause === undefined ? error : cause)
       }
+      // @fastify/jwt and @fastify/bearer-auth: RULES E4 / E5, never their own messages
+      const token = answerTokenPluginError(error, request)
+      if (token?.bare === true) return responder.sendChallenge(reply, {})
+      if (token !== undefined) return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
       mapped = mapForeignError(error)
     } catch {
       mapped = SERVER_ERROR

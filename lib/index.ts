@@ -10,8 +10,11 @@ import fp from 'fastify-plugin'
 import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
 import type { CatalogEntry } from './catalog.js'
 import { createErrorHandler } from './error-handler.js'
-import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig } from './options.js'
+import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig, type ResolvedOptions } from './options.js'
+import { createRedirector, type AuthRedirectOptions } from './redirect.js'
+import { referenceRoute } from './reference-page.js'
 import { createResponder, type AuthChallengeOptions } from './respond.js'
+import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './responses.js'
 import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 import { isAuthError } from './auth-error.js'
 
@@ -32,6 +35,17 @@ export interface AuthErrorsDecorator {
   create<Code extends AuthErrorCode>(code: Code, options?: AuthErrorOptions): AuthError<Code>
   /** Answers any thrown value as the plugin's error handler would (for an application's own handler). */
   handle(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply
+  /**
+   * A route `response` map for the codes or endpoint kinds named (`'token'`, `'resource'`, ...),
+   * grouped by status: `$ref` to `OAuthError` or `AuthProblem`, the code enum, an example per code.
+   *
+   * @example
+   * ```ts
+   * app.post('/token', { schema: { response: { 200: TokenResponse, ...app.authErrors.responses('token') } } }, handler)
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+   */
+  responses(...items: readonly ErrorResponsesItem[]): ErrorResponses
 }
 
 declare module 'fastify' {
@@ -58,6 +72,25 @@ declare module 'fastify' {
      * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
      */
     authChallenge(options?: AuthChallengeOptions): FastifyReply
+    /**
+     * Delivers an authorization endpoint error to the client's redirect URI (already matched
+     * exactly against its registration): by query, fragment, form_post or JARM, chosen from
+     * `responseMode` or the response type's default, with `state` echoed and `iss` added.
+     * A missing or unsafe redirect URI, or a mode that cannot be honoured safely, is never used:
+     * the error is answered directly (a 4xx HTML page or JSON body) and a warning is logged.
+     * Return the reply (JWT modes finish once `jarm.sign` resolves).
+     *
+     * @example
+     * ```ts
+     * return reply.authRedirect('access_denied', {
+     *   redirectUri: client.redirectUri,
+     *   responseType: request.query.response_type,
+     *   state: request.query.state
+     * })
+     * ```
+     * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+     */
+    authRedirect(codeOrError: AuthErrorCode | AuthError, options: AuthRedirectOptions): FastifyReply
   }
   interface FastifyInstance {
     /** The resolved catalog and helpers of fastify-auth-errors. */
@@ -70,7 +103,13 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
-  const options = resolveOptions(opts)
+  let options: ResolvedOptions
+  try {
+    options = resolveOptions(opts)
+  } catch (error) {
+    done(error as Error) // a bad option fails `register`/`ready`, never the process
+    return
+  }
   const responder = createResponder(options, fastify.log)
   const handle = createErrorHandler(responder)
 
@@ -86,6 +125,10 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   fastify.decorateReply('authChallenge', function authChallenge (this: FastifyReply, callOptions?: AuthChallengeOptions) {
     return responder.sendChallenge(this, callOptions ?? {})
   })
+  const sendAuthRedirect = createRedirector(options, responder)
+  fastify.decorateReply('authRedirect', function authRedirect (this: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions: AuthRedirectOptions) {
+    return sendAuthRedirect(this, codeOrError, callOptions)
+  })
 
   const decorator: AuthErrorsDecorator = Object.freeze({
     catalog: options.catalog,
@@ -93,9 +136,11 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
       responder.compiledCode(code)
       return new AuthError(code, createOptions)
     },
-    handle
+    handle,
+    responses: createResponsesBuilder(options, responder.compiledCode)
   })
   fastify.decorate('authErrors', decorator)
+  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
 
   if (options.errorHandler) fastify.setErrorHandler(handle)
   if (options.notFoundHandler) {
@@ -129,7 +174,11 @@ export type { AuthErrorCode, AuthErrorCodes, AuthErrorFormat, AuthErrorOptions, 
 export { catalog, catalogCodes, endpointKinds } from './catalog.js'
 export type { CatalogCode, CatalogEntry, EndpointKind } from './catalog.js'
 export { AuthErrorsConfigError, ConfigErrorCodes } from './options.js'
-export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition } from './options.js'
+export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition, ReferencePageOptions } from './options.js'
+export type { AuthRedirectOptions, AuthResponseMode, JarmClaims, JarmOptions } from './redirect.js'
+export { presets } from './presets/index.js'
+export type { AuthenticationApiProblem, LoginErrorCode } from './presets/index.js'
+export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './responses.js'
 export type { AuthChallengeOptions } from './respond.js'
 export { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 export type { AuthProblemBody, OAuthErrorBody } from './schemas.js'

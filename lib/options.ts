@@ -4,13 +4,22 @@
  *
  * @module
  */
-import type { AuthErrorCode, AuthErrorFormat, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
 import { catalog as builtInCatalog, endpointKinds, type CatalogEntry, type EndpointKind } from './catalog.js'
-import { isErrorCode, isQuotableText, isTokenList, sanitizeUri, toNameList } from './sanitize.js'
+import { DESCRIPTION_LIMIT, isErrorCode, isQuotableText, isTokenList, sanitizeUri, toNameList } from './sanitize.js'
 
 /**
  * A `codes` table entry: a full {@link CatalogEntry} for a new code, or any subset of one to
  * override a code the catalog already has.
+ *
+ * @example
+ * ```ts
+ * const codes: Record<string, CodeDefinition> = {
+ *   account_locked: { status: 423, description: 'The account is locked.' },
+ *   invalid_grant: { description: 'Our own words.' }
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.5
  */
 export type CodeDefinition = Partial<CatalogEntry>
 
@@ -51,9 +60,40 @@ export interface AuthErrorsOptions {
   errorHandler?: boolean
   /** Install a not-found handler answering 404 `invalid_request` (default `true`). */
   notFoundHandler?: boolean
+  /**
+   * Serve the error reference as an HTML page, one anchor per code (default off). `true`
+   * serves it at `/errors`; with `baseUrl`, and no `errorUri` of your own, every `error_uri`
+   * and problem `type` becomes `<baseUrl><prefix>#<code>`.
+   */
+  reference?: boolean | ReferencePageOptions
 }
 
-/** Route-level settings, under `config.authErrors` of a route. */
+/**
+ * Options of the error reference page.
+ *
+ * @example
+ * ```ts
+ * await app.register(authErrors, { reference: { prefix: '/errors', baseUrl: 'https://api.example.com' } })
+ * // GET /errors serves the page; error_uri is https://api.example.com/errors#invalid_grant
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export interface ReferencePageOptions {
+  /** The path of the page: segments of letters, digits, `-`, `.`, `_` and `~`. Default `/errors`. */
+  prefix?: string
+  /** The public origin (and base path) the page is served under, e.g. `https://api.example.com`. */
+  baseUrl?: string
+}
+
+/**
+ * Route-level settings, under `config.authErrors` of a route.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', { config: { authErrors: { endpoint: 'token' } } }, handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
 export interface AuthErrorsRouteConfig {
   /** The kind of endpoint the route is; decides challenges, statuses and (for protocol endpoints) the body format. */
   endpoint?: EndpointKind
@@ -61,7 +101,17 @@ export interface AuthErrorsRouteConfig {
   format?: AuthErrorFormat
 }
 
-/** The code of every configuration or programming error the plugin raises. */
+/**
+ * The code of every configuration or programming error the plugin raises.
+ *
+ * @example
+ * ```ts
+ * try { await app.register(authErrors, { format: 'xml' as 'oauth' }) } catch (error) {
+ *   if ((error as AuthErrorsConfigError).code === ConfigErrorCodes.INVALID_FORMAT) console.error('fix the format option')
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export const ConfigErrorCodes = {
   INVALID_OPTION: 'FST_AUTH_ERRORS_INVALID_OPTION',
   INVALID_REALM: 'FST_AUTH_ERRORS_INVALID_REALM',
@@ -72,6 +122,7 @@ export const ConfigErrorCodes = {
   INVALID_SCHEMES: 'FST_AUTH_ERRORS_INVALID_SCHEMES',
   INVALID_ALGS: 'FST_AUTH_ERRORS_INVALID_ALGS',
   INVALID_CODES: 'FST_AUTH_ERRORS_INVALID_CODES',
+  INVALID_REFERENCE: 'FST_AUTH_ERRORS_INVALID_REFERENCE',
   UNKNOWN_CODE: 'FST_AUTH_ERRORS_UNKNOWN_CODE',
   INVALID_ARGUMENT: 'FST_AUTH_ERRORS_INVALID_ARGUMENT'
 } as const
@@ -96,6 +147,7 @@ export class AuthErrorsConfigError extends TypeError {
     this.code = code
   }
 
+  /** `AuthErrorsConfigError` (kept for logs and stack traces). */
   override get name (): string {
     return 'AuthErrorsConfigError'
   }
@@ -114,12 +166,22 @@ export interface ResolvedOptions {
   readonly algs: string | undefined
   readonly errorHandler: boolean
   readonly notFoundHandler: boolean
+  readonly reference: ResolvedReference | undefined
+}
+
+/** The reference page options once validated: `url` is `baseUrl + prefix` when a base URL was given. */
+export interface ResolvedReference {
+  readonly prefix: string
+  readonly url: string | undefined
 }
 
 const FORMATS: readonly string[] = ['oauth', 'problem', 'negotiate']
 const ENTRY_FORMATS: readonly string[] = ['oauth', 'problem']
 const SCHEMES: readonly string[] = ['Bearer', 'DPoP']
 const TEXT_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['status', 'description', 'spec', 'section', 'endpoints', 'code', 'title', 'resourceStatus', 'statusAt', 'format', 'byStatus'])
+const VARIANT_KEYS: ReadonlySet<string> = new Set(['description', 'title'])
+const REFERENCE_PREFIX = /^(?:\/[A-Za-z0-9\-._~]+)+$/
 
 function fail (code: string, message: string): never {
   throw new AuthErrorsConfigError(code, message)
@@ -221,20 +283,43 @@ function isStatus (value: unknown): value is number {
 }
 
 function checkText (code: string, field: string, value: unknown): void {
-  if (typeof value !== 'string' || !TEXT_SAFE.test(value)) {
-    fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.${field} must be ASCII text without ", \\ or control characters (RFC 6749 A.8), got ${show(value)}`)
+  if (typeof value !== 'string' || !TEXT_SAFE.test(value) || value.length > DESCRIPTION_LIMIT) {
+    fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.${field} must be ASCII text of at most ${DESCRIPTION_LIMIT} characters without ", \\ or control characters (RFC 6749 A.8), got ${show(value)}`)
+  }
+}
+
+function checkKeys (code: string, where: string, value: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}${where} has an unknown field ${show(key)} (known: ${[...known].join(', ')})`)
+  }
+}
+
+function checkOptionalString (code: string, field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'string' || !isQuotableText(value))) {
+    fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.${field} must be visible ASCII text, got ${show(value)}`)
   }
 }
 
 function validateEntry (code: string, definition: unknown, base: CatalogEntry | undefined): CatalogEntry {
   if (!isErrorCode(code)) fail(ConfigErrorCodes.INVALID_CODES, `codes: ${show(code)} is not a valid OAuth error code (RFC 6749 A.7: %x20-21 / %x23-5B / %x5D-7E)`)
-  if (definition === null || typeof definition !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code} must be an object with status and description`)
+  if (definition === null || typeof definition !== 'object' || Array.isArray(definition)) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code} must be an object with status and description`)
+  checkKeys(code, '', definition, ENTRY_KEYS)
   const entry = { ...base, ...definition } as Partial<CatalogEntry>
   if (!isStatus(entry.status)) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.status must be an integer from 400 to 599, got ${show(entry.status)}`)
   checkText(code, 'description', entry.description)
   if (entry.title !== undefined) checkText(code, 'title', entry.title)
+  checkOptionalString(code, 'spec', entry.spec)
+  checkOptionalString(code, 'section', entry.section)
   if (entry.resourceStatus !== undefined && !isStatus(entry.resourceStatus)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.resourceStatus must be an integer from 400 to 599, got ${show(entry.resourceStatus)}`)
+  }
+  if (entry.statusAt !== undefined) {
+    if (entry.statusAt === null || typeof entry.statusAt !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt must be an object keyed by endpoint kind`)
+    for (const [kind, status] of Object.entries(entry.statusAt)) {
+      if (!(endpointKinds as readonly string[]).includes(kind) || !isStatus(status)) {
+        fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.statusAt.${kind} must be an endpoint kind with a status from 400 to 599, got ${show(status)}`)
+      }
+    }
   }
   if (entry.code !== undefined && !(Number.isSafeInteger(entry.code) && entry.code >= 0)) {
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.code must be a non-negative integer, got ${show(entry.code)}`)
@@ -246,10 +331,12 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
     fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.endpoints must list endpoint kinds (${endpointKinds.join(', ')})`)
   }
   if (entry.byStatus !== undefined) {
-    if (entry.byStatus === null || typeof entry.byStatus !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.byStatus must be an object keyed by status`)
+    if (entry.byStatus === null || typeof entry.byStatus !== 'object' || Array.isArray(entry.byStatus)) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.byStatus must be an object keyed by status`)
     for (const [status, variant] of Object.entries(entry.byStatus)) {
-      if (!isStatus(Number(status))) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.byStatus key ${show(status)} must be a status from 400 to 599`)
-      checkText(code, `byStatus.${status}.description`, variant?.description)
+      if (!isStatus(Number(status)) || String(Number(status)) !== status) fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.byStatus key ${show(status)} must be a status from 400 to 599`)
+      if (variant === null || typeof variant !== 'object') fail(ConfigErrorCodes.INVALID_CODES, `codes.${code}.byStatus.${status} must be an object with a description`)
+      checkKeys(code, `.byStatus.${status}`, variant, VARIANT_KEYS)
+      checkText(code, `byStatus.${status}.description`, variant.description)
       if (variant.title !== undefined) checkText(code, `byStatus.${status}.title`, variant.title)
     }
   }
@@ -258,6 +345,7 @@ function validateEntry (code: string, definition: unknown, base: CatalogEntry | 
 
 function freezeEntry (entry: CatalogEntry): CatalogEntry {
   if (entry.endpoints !== undefined) Object.freeze(entry.endpoints)
+  if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
   if (entry.byStatus !== undefined) {
     for (const variant of Object.values(entry.byStatus)) Object.freeze(variant)
     Object.freeze(entry.byStatus)
@@ -289,16 +377,42 @@ export function mergeCatalog (codes: unknown): Readonly<Record<string, CatalogEn
   return Object.freeze(merged)
 }
 
+function validateReference (value: unknown): ResolvedReference | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return Object.freeze({ prefix: '/errors', url: undefined })
+  if (value === null || typeof value !== 'object') fail(ConfigErrorCodes.INVALID_REFERENCE, `reference must be a boolean or an object with prefix and baseUrl, got ${show(value)}`)
+  const { prefix = '/errors', baseUrl } = value as ReferencePageOptions
+  if (typeof prefix !== 'string' || !REFERENCE_PREFIX.test(prefix)) {
+    fail(ConfigErrorCodes.INVALID_REFERENCE, `reference.prefix must be a path such as '/errors' (segments of letters, digits, -, ., _ and ~), got ${show(prefix)}`)
+  }
+  if (baseUrl === undefined) return Object.freeze({ prefix, url: undefined })
+  const url = typeof baseUrl === 'string' && sanitizeUri(baseUrl) === baseUrl ? parseUrl(baseUrl) : undefined
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || baseUrl.includes('?') || baseUrl.includes('#')) {
+    fail(ConfigErrorCodes.INVALID_REFERENCE, `reference.baseUrl must be an http(s) URL without query or fragment, got ${show(baseUrl)}`)
+  }
+  return Object.freeze({ prefix, url: baseUrl.replace(/\/+$/, '') + prefix })
+}
+
+function parseUrl (value: string): URL | undefined {
+  try {
+    return new URL(value)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Validates the registration options and fills in the defaults. Throws an
  * {@link AuthErrorsConfigError} naming the first bad option.
  */
 export function resolveOptions (options: AuthErrorsOptions | undefined): ResolvedOptions {
   const opts: AuthErrorsOptions = options ?? {}
+  const reference = validateReference(opts.reference)
   return Object.freeze({
     realm: validateRealm(opts.realm),
     issuer: validateIssuer(opts.issuer),
-    errorUri: validateErrorUri(opts.errorUri),
+    // Without an errorUri of its own, an app serving the reference page at a known URL links every code to its anchor.
+    errorUri: validateErrorUri(opts.errorUri ?? reference?.url),
     format: validateFormat(opts.format),
     catalog: mergeCatalog(opts.codes),
     resourceMetadata: validateResourceMetadata(opts.resourceMetadata),
@@ -306,11 +420,7 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
     schemes: opts.schemes === undefined ? Object.freeze(['Bearer'] as AuthScheme[]) : validateSchemes(opts.schemes),
     algs: validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ALGS),
     errorHandler: validateBoolean('errorHandler', opts.errorHandler, true),
-    notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true)
+    notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true),
+    reference
   })
-}
-
-/** Narrows a string to a code the types know (used where a runtime table was checked). */
-export function asCode (code: string): AuthErrorCode {
-  return code as AuthErrorCode
 }

@@ -80,9 +80,10 @@ function codeSpan (text: string): string {
 }
 
 function statusCell (entry: CatalogEntry): string {
-  return entry.resourceStatus === undefined
-    ? String(entry.status)
-    : `${entry.status} (${entry.resourceStatus} on resource requests)`
+  const others: string[] = []
+  if (entry.resourceStatus !== undefined) others.push(`${entry.resourceStatus} on resource requests`)
+  for (const [kind, status] of Object.entries(entry.statusAt ?? {})) others.push(`${status} at ${kind} endpoints`)
+  return others.length === 0 ? String(entry.status) : `${entry.status} (${others.join(', ')})`
 }
 
 function definedInCell (entry: CatalogEntry): string {

@@ -36,13 +36,23 @@ export interface CompiledCode {
   readonly entry: CatalogEntry
   readonly status: number
   readonly resourceStatus: number
+  /** The status at each kind of endpoint where it differs from `status`. */
+  readonly statusAt: Readonly<Partial<Record<EndpointKind, number>>>
   readonly uri: string | undefined
   readonly problemType: string
   readonly format: 'oauth' | 'problem' | undefined
   readonly variants: ReadonlyMap<number, CompiledVariant>
 }
 
-/** Options of `reply.authChallenge`. */
+/**
+ * Options of `reply.authChallenge`.
+ *
+ * @example
+ * ```ts
+ * return reply.authChallenge({ schemes: ['Bearer', 'DPoP'], scope: 'read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export interface AuthChallengeOptions {
   /** The schemes to challenge with (default: the registration's `schemes`). */
   schemes?: readonly AuthScheme[]
@@ -55,13 +65,30 @@ export interface AuthChallengeOptions {
 }
 
 /** Codes that authenticate the client itself: 401 only with the challenge of the scheme it used (RULES D3). */
-const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invalid_client'])
+export const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invalid_client'])
+/**
+ * Codes that only a protected resource sends (RFC 6750 3.1, RFC 9470 3): on a route that is not
+ * marked, they make the request a resource request even without an Authorization header (the
+ * token may have come in the body or the query, RFC 6750 2.2 and 2.3), so they carry their
+ * challenge (RULES E1).
+ */
+const RESOURCE_CODES: ReadonlySet<string> = new Set(['invalid_token', 'insufficient_scope', 'insufficient_user_authentication'])
 /** Codes whose response must carry a fresh `DPoP-Nonce` (RFC 9449 8 and 9). */
 const NONCE_CODES: ReadonlySet<string> = new Set(['use_dpop_nonce'])
 /** RFC 9449 4.2: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
 const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 /** RFC 9110 5.1 field-name = token. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/**
+ * Answers that are not errors at all at some endpoints: an invalid token given to revocation is
+ * a success (RFC 7009 2.2, RULES D9) and an inactive token given to introspection is
+ * `{"active":false}` (RFC 7662 2.2, RULES D10). When the caller itself authenticated with a
+ * Bearer or DPoP token, `invalid_token` is about that credential and stays a 401 (RFC 7662 2.3).
+ */
+const NOT_AN_ERROR_AT: Readonly<Partial<Record<EndpointKind, { readonly codes: ReadonlySet<string>, readonly body: string }>>> = {
+  revocation: { codes: new Set(['invalid_token', 'token_inactive']), body: '' },
+  introspection: { codes: new Set(['invalid_token', 'token_inactive']), body: '{"active":false}' }
+}
 const AUTHORIZATION_SCHEMES: Readonly<Record<string, 'Basic' | AuthScheme>> = { basic: 'Basic', bearer: 'Bearer', dpop: 'DPoP' }
 
 /** The scheme of the request's `Authorization` header, when it is Basic, Bearer or DPoP. */
@@ -86,17 +113,42 @@ function causeMessage (cause: unknown): string | undefined {
   return typeof cause === 'string' ? cause : undefined
 }
 
-/** Appends header names to `Access-Control-Expose-Headers`, keeping what is there (RULES F5). */
-function exposeHeaders (reply: FastifyReply, names: string): void {
+/** Header names the plugin lists in `Access-Control-Expose-Headers` (RULES F5), per case. */
+const EXPOSE_CHALLENGE: readonly string[] = Object.freeze(['WWW-Authenticate'])
+const EXPOSE_NONCE: readonly string[] = Object.freeze(['DPoP-Nonce'])
+const EXPOSE_BOTH: readonly string[] = Object.freeze(['WWW-Authenticate', 'DPoP-Nonce'])
+
+/**
+ * Adds header names to `Access-Control-Expose-Headers`, keeping what @fastify/cors or the
+ * application already put there (a string or an array, any letter case): a name already listed
+ * is not repeated, and nothing is removed (RULES F5).
+ */
+function exposeHeaders (reply: FastifyReply, names: readonly string[]): void {
   const current = reply.getHeader('access-control-expose-headers')
-  if (typeof current !== 'string' || current === '') {
-    reply.header('access-control-expose-headers', names)
+  const listed = current === undefined ? '' : Array.isArray(current) ? current.join(', ') : String(current)
+  if (listed.trim() === '') {
+    reply.header('access-control-expose-headers', names.join(', '))
     return
   }
-  const listed = current.toLowerCase().split(',').map(name => name.trim())
-  const missing = names.split(', ').filter(name => !listed.includes(name.toLowerCase()))
-  if (missing.length > 0) reply.header('access-control-expose-headers', current + ', ' + missing.join(', '))
+  const present = new Set(listed.split(',').map(name => name.trim().toLowerCase()))
+  const missing = names.filter(name => !present.has(name.toLowerCase()))
+  if (missing.length > 0) reply.header('access-control-expose-headers', listed + ', ' + missing.join(', '))
+  else if (Array.isArray(current)) reply.header('access-control-expose-headers', listed)
 }
+
+/** Adds a field name to `Vary`, keeping what is there (RFC 9110 12.5.5). */
+function addVary (reply: FastifyReply, name: string): void {
+  const current = reply.getHeader('vary')
+  if (typeof current !== 'string' || current === '') {
+    reply.header('vary', name)
+    return
+  }
+  const listed = current.toLowerCase().split(',').map(field => field.trim())
+  if (!listed.includes('*') && !listed.includes(name.toLowerCase())) reply.header('vary', current + ', ' + name)
+}
+
+/** RFC 3986 3.1: an absolute URI starts with a scheme. */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:/
 
 /**
  * Builds the senders for one registration.
@@ -126,18 +178,20 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
 
   function compileCode (code: string, entry: CatalogEntry): CompiledCode {
     const uri = errorUriOf(code)
-    const problemType = uri ?? defaultProblemType(code)
+    // RULES H1: a problem type is an absolute URI; a relative error_uri keeps the default type.
+    const problemType = uri !== undefined && ABSOLUTE_URI.test(uri) ? uri : defaultProblemType(code)
     const title = entry.title ?? titleFromCode(code)
     const variants = new Map<number, CompiledVariant>()
-    const resourceStatus = entry.resourceStatus ?? entry.status
-    for (const status of new Set([entry.status, resourceStatus])) {
+    const resourceStatus = entry.statusAt?.resource ?? entry.resourceStatus ?? entry.status
+    const statusAt = Object.freeze({ ...entry.statusAt, resource: resourceStatus })
+    for (const status of new Set([entry.status, ...Object.values(statusAt)])) {
       variants.set(status, compileVariant(code, status, entry.description, title, uri, problemType, entry.code))
     }
     for (const [key, variant] of Object.entries(entry.byStatus ?? {})) {
       const status = Number(key)
       variants.set(status, compileVariant(code, status, variant.description, variant.title ?? title, uri, problemType, entry.code))
     }
-    return Object.freeze({ code, entry, status: entry.status, resourceStatus, uri, problemType, format: entry.format, variants })
+    return Object.freeze({ code, entry, status: entry.status, resourceStatus, statusAt, uri, problemType, format: entry.format, variants })
   }
 
   for (const [code, entry] of Object.entries(options.catalog)) codes.set(code, compileCode(code, entry))
@@ -166,18 +220,21 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
       format = endpoint !== undefined && endpoint !== 'resource' ? 'oauth' : config?.format ?? compiled.format ?? options.format
     }
     if (format === 'negotiate') {
-      reply.header('vary', 'Accept')
+      addVary(reply, 'Accept')
       return prefersProblem(reply.request.headers.accept) ? 'problem' : 'oauth'
     }
     return format
   }
 
-  /** The challenges of a resource request: one per served scheme, the error in the used one's (RULES F4). */
-  function resourceChallenges (schemes: readonly AuthScheme[], errorScheme: AuthScheme | undefined, params: ChallengeParams | undefined, algs: string | undefined): string {
+  /**
+   * The challenges of a resource request: one per scheme, `params` (the error) only in the
+   * challenge of `errorScheme`, `others` (e.g. a bare challenge's scope) in the rest (RULES F4).
+   */
+  function resourceChallenges (schemes: readonly AuthScheme[], errorScheme: AuthScheme | undefined, params: ChallengeParams | undefined, algs: string | undefined, others?: ChallengeParams): string {
     const dpop = algs === undefined ? templates.DPoP.tail : dpopTail(algs, options.resourceMetadata)
     let value = ''
     for (const scheme of schemes) {
-      const challenge = buildChallenge(templates[scheme], scheme === errorScheme ? params : undefined, scheme === 'DPoP' ? dpop : templates[scheme].tail)
+      const challenge = buildChallenge(templates[scheme], scheme === errorScheme ? params : others, scheme === 'DPoP' ? dpop : templates[scheme].tail)
       value = value === '' ? challenge : value + ', ' + challenge
     }
     return value
@@ -187,13 +244,26 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     return opts.schemes === undefined ? options.schemes : validateSchemes(opts.schemes, 'schemes option')
   }
 
-  function setNonce (reply: FastifyReply, nonce: unknown): boolean {
-    if (nonce === undefined) return false
+  /** Checks a `dpopNonce` option before anything is written to the reply (RFC 9449 4.2 NQCHAR). */
+  function checkNonce (nonce: unknown): string | undefined {
+    if (nonce === undefined) return undefined
     if (typeof nonce !== 'string' || !NONCE.test(nonce)) {
       throw misuse('dpopNonce must be a non-empty string of %x21 / %x23-5B / %x5D-7E characters (RFC 9449 4.2)')
     }
-    reply.header('dpop-nonce', nonce)
-    return true
+    return nonce
+  }
+
+  /**
+   * Sets the challenge and the nonce, and lists them in `Access-Control-Expose-Headers`.
+   * `reply.header` replaces a value already set, so the reply never carries two
+   * `DPoP-Nonce` or two `WWW-Authenticate` fields (RULES D7, F3, F5).
+   */
+  function setChallengeHeaders (reply: FastifyReply, challenge: string | undefined, nonce: string | undefined): void {
+    if (nonce !== undefined) reply.header('dpop-nonce', nonce)
+    if (challenge !== undefined) reply.header('www-authenticate', challenge)
+    if (challenge !== undefined || nonce !== undefined) {
+      exposeHeaders(reply, challenge === undefined ? EXPOSE_NONCE : nonce === undefined ? EXPOSE_CHALLENGE : EXPOSE_BOTH)
+    }
   }
 
   function setExtraHeaders (reply: FastifyReply, opts: AuthErrorOptions): void {
@@ -217,26 +287,35 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const request = reply.request
     const config = routeConfig(request)
     const scheme = usedScheme(request)
-    const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
+    const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' || RESOURCE_CODES.has(code) ? 'resource' : undefined)
     const resource = kind === 'resource'
-    let status = opts.status === undefined ? (resource ? compiled.resourceStatus : compiled.status) : checkStatus(opts.status)
+    const success = kind === undefined ? undefined : NOT_AN_ERROR_AT[kind]
+    if (success !== undefined && opts.status === undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
+      reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache')
+      return success.body === '' ? reply.send() : reply.header('content-type', OAUTH_CONTENT_TYPE).send(success.body)
+    }
+    const bound = scheme === 'Basic' ? undefined : scheme
+    let status = opts.status === undefined ? (kind === undefined ? compiled.status : compiled.statusAt[kind] ?? compiled.status) : checkStatus(opts.status)
+    // RULES D3: a client that sent no Authorization header gets 400, never a 401 that would need a challenge.
+    if (!resource && scheme === undefined && opts.status === undefined && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) status = 400
     const variant = compiled.variants.get(status)
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? variant?.description ?? compiled.entry.description
     const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? compiled.uri
 
-    // Challenges: on every resource-request error and on every 401 (RULES E1, D3).
+    // Challenges: on every 4xx of a resource request, every 401, and an insufficient_scope about a
+    // Bearer or DPoP token wherever it is sent (RULES E1, D3). A 5xx is not about credentials: a
+    // challenge would make clients retry authentication.
     let challenge: string | undefined
-    if (resource || status === 401) {
-      if (!resource && scheme === 'Basic') {
-        challenge = templates.Basic.head
-      } else if (!resource && scheme === undefined && opts.status === undefined && CLIENT_AUTHENTICATION_CODES.has(code)) {
-        status = 400 // RULES D3: no Authorization header, so no challenge and no 401
+    if ((resource && status < 500) || status === 401 || (code === 'insufficient_scope' && bound !== undefined)) {
+      if (!resource && scheme === 'Basic' && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) {
+        challenge = templates.Basic.head // RULES D3: the client authenticated with Basic and failed
       } else {
-        const served = servedSchemes(opts)
-        const bound = scheme === 'Bearer' || scheme === 'DPoP' ? scheme : undefined
-        const schemes = bound === undefined || served.includes(bound) ? served : [...served, bound]
         const maxAge = opts.maxAge
         if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw misuse(`maxAge must be an integer number of seconds >= 0, got ${String(maxAge)}`)
+        // A resource challenges with every scheme it serves plus the one used (RULES F4); another
+        // endpoint answers a client that used Bearer or DPoP with that scheme only (RULES D3).
+        const served = resource || bound === undefined ? servedSchemes(opts) : undefined
+        const schemes = served === undefined ? [bound as AuthScheme] : bound === undefined || served.includes(bound) ? served : [...served, bound]
         challenge = resourceChallenges(schemes, bound ?? schemes[0], {
           error: code,
           error_description: description,
@@ -248,21 +327,18 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
       }
     }
 
-    const hasNonce = setNonce(reply, opts.dpopNonce)
-    if (!hasNonce && NONCE_CODES.has(code)) throw misuse(`${code} needs the dpopNonce option: the response must carry a fresh DPoP-Nonce (RFC 9449 8)`)
-    if (challenge !== undefined) {
-      reply.header('www-authenticate', challenge)
-      exposeHeaders(reply, hasNonce ? 'WWW-Authenticate, DPoP-Nonce' : 'WWW-Authenticate')
-    } else if (hasNonce) {
-      exposeHeaders(reply, 'DPoP-Nonce')
-    }
+    const nonce = checkNonce(opts.dpopNonce)
+    if (nonce === undefined && NONCE_CODES.has(code)) throw misuse(`${code} needs the dpopNonce option: the response must carry a fresh DPoP-Nonce (RFC 9449 8)`)
+    // Extra headers first, so the challenge, the nonce and the expose list set below always win.
     setExtraHeaders(reply, opts)
+    setChallengeHeaders(reply, challenge, nonce)
 
     const format = resolveFormat(opts, config, compiled, reply)
     const details = options.exposeDetails
     const hint = details ? opts.hint : undefined
     const debug = details ? opts.debug ?? causeMessage(opts.cause) : undefined
-    const staticBody = variant !== undefined && description === variant.description && uri === compiled.uri &&
+    // The precompiled body only when nothing changed, the status included (RULES D3 may turn 401 into 400).
+    const staticBody = variant !== undefined && variant === compiled.variants.get(status) && description === variant.description && uri === compiled.uri &&
       opts.instance === undefined && hint === undefined && debug === undefined
     let body: string
     if (format === 'problem') {
@@ -292,18 +368,19 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
       .send(body)
   }
 
-  /** Sends the bare 401 challenge of RULES E4 (no error, no error text). */
+  /**
+   * Sends the bare 401 challenge of RULES E4: no error, no error text; a `scope` goes in every
+   * scheme's challenge, since none of them carries an error (RULES F4).
+   */
   function sendChallenge (reply: FastifyReply, opts: AuthChallengeOptions): FastifyReply {
     const schemes = servedSchemes(opts)
     const scope = sanitizeScope(opts.scope)
-    const challenge = resourceChallenges(schemes, scope === undefined ? undefined : schemes[0],
-      scope === undefined ? undefined : { scope },
-      validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ARGUMENT))
-    const hasNonce = setNonce(reply, opts.dpopNonce)
-    exposeHeaders(reply, hasNonce ? 'WWW-Authenticate, DPoP-Nonce' : 'WWW-Authenticate')
+    const challenge = resourceChallenges(schemes, undefined, undefined,
+      validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ARGUMENT),
+      scope === undefined ? undefined : { scope })
+    setChallengeHeaders(reply, challenge, checkNonce(opts.dpopNonce))
     return reply
       .code(401)
-      .header('www-authenticate', challenge)
       .header('cache-control', 'no-store')
       .header('pragma', 'no-cache')
       .send()

@@ -18,7 +18,15 @@
  * @module
  */
 
-/** Longest `error_description` the plugin sends (RULES S4); longer text is cut and ends with `...`. */
+/**
+ * Longest `error_description` the plugin sends (RULES S4); longer text is cut and ends with `...`.
+ *
+ * @example
+ * ```ts
+ * reply.authError('invalid_request', { description: text.slice(0, DESCRIPTION_LIMIT) })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#appendix-A.8
+ */
 export const DESCRIPTION_LIMIT = 512
 
 /** Longest `error_uri` (or problem `type`/`instance`) the plugin sends; longer values are dropped. */
@@ -102,8 +110,9 @@ export function sanitizeScope (value: unknown, limit: number = SCOPE_LIMIT): str
     if (clean !== '') seen.add(clean)
   }
   const scope = [...seen].join(' ')
-  if (scope === '') return undefined
-  return scope.length > limit ? scope.slice(0, scope.lastIndexOf(' ', limit)) || undefined : scope
+  if (scope.length <= limit) return scope === '' ? undefined : scope
+  const cut = scope.lastIndexOf(' ', limit)
+  return cut <= 0 ? undefined : scope.slice(0, cut)
 }
 
 /**

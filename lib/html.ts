@@ -1,0 +1,170 @@
+/**
+ * The two HTML pages of the authorization endpoint: the OAuth 2.0 Form Post Response Mode page
+ * (RULES C3) and the page that answers the user agent directly when no redirect is possible
+ * (RULES A1, A6). Both are self-contained: no third-party resources, their only inline script or
+ * style allowed by a hash computed once when this module loads, every value HTML-escaped.
+ *
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
+ * @module
+ */
+import { createHash } from 'node:crypto'
+
+/** The media type of both pages. */
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
+
+/** The form_post page's only script: constant, so its CSP hash is computed once. */
+const FORM_POST_SCRIPT = 'document.forms[0].submit()'
+/** The error page's only style: constant, so its CSP hash is computed once. */
+const ERROR_PAGE_STYLE = 'body{font:16px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:40rem;padding:0 1rem;color:#222}' +
+  'code{font-size:.95em;word-break:break-all}dt{font-weight:600;margin-top:.75rem}dd{margin:0}'
+
+function cspHash (source: string): string {
+  return '\'sha256-' + createHash('sha256').update(source, 'utf8').digest('base64') + '\''
+}
+
+const FORM_POST_SCRIPT_HASH = cspHash(FORM_POST_SCRIPT)
+
+/**
+ * The error page's CSP: nothing may load, run, frame it or be submitted from it; only its own
+ * style block applies.
+ */
+export const ERROR_PAGE_CSP = `default-src 'none'; style-src ${cspHash(ERROR_PAGE_STYLE)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`
+
+/**
+ * The form_post page's CSP: only its own script runs, nothing loads, and the form may only be
+ * submitted to the redirect URI's origin (`formAction`, a CSP source expression). No
+ * `frame-ancestors`: silent authentication may render the page in a hidden iframe.
+ */
+export function formPostCsp (formAction: string): string {
+  return `default-src 'none'; script-src ${FORM_POST_SCRIPT_HASH}; form-action ${formAction}; base-uri 'none'`
+}
+
+const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  '\'': '&#39;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;'
+})
+const ATTRIBUTE_UNSAFE = /[&<>"'\t\n\r]/g
+
+function escapeAttributeChar (char: string): string {
+  return ATTRIBUTE_ESCAPES[char] as string
+}
+
+/**
+ * Escapes text for a double-quoted attribute value or a text node. Tab, CR and LF become
+ * character references, so the HTML parser's newline normalisation does not touch them.
+ */
+function escapeHtml (value: string): string {
+  return value.replace(ATTRIBUTE_UNSAFE, escapeAttributeChar)
+}
+
+/**
+ * The auto-submitting form_post page: a POST form to `action` with one hidden input per field,
+ * a constant script that submits it, and a `<noscript>` button for user agents without script.
+ *
+ * @example
+ * ```ts
+ * renderFormPost('https://client.example.com/cb', [['error', 'access_denied'], ['state', 'xyz']])
+ * ```
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
+ */
+export function renderFormPost (action: string, fields: ReadonlyArray<readonly [string, string]>): string {
+  let inputs = ''
+  for (const [name, value] of fields) {
+    inputs += `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">\n`
+  }
+  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="referrer" content="no-referrer">\n' +
+    '<meta name="robots" content="noindex">\n<title>Returning to the application</title>\n</head>\n<body>\n' +
+    `<form method="post" action="${escapeHtml(action)}">\n${inputs}` +
+    '<noscript><p>Script is turned off. Press Continue to return to the application.</p><button type="submit">Continue</button></noscript>\n' +
+    `</form>\n<script>${FORM_POST_SCRIPT}</script>\n</body>\n</html>\n`
+}
+
+/** What the direct error page shows. */
+export interface ErrorPageFields {
+  readonly status: number
+  readonly error: string
+  readonly description: string
+  readonly uri?: string | undefined
+}
+
+/**
+ * The page that answers the user agent directly (no redirect): the error code, its description
+ * and `error_uri` as text (never a link or a loaded resource).
+ *
+ * @example
+ * ```ts
+ * renderErrorPage({ status: 400, error: 'invalid_request', description: 'Unknown client' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export function renderErrorPage (fields: ErrorPageFields): string {
+  let details = `<dt>Error</dt><dd><code>${escapeHtml(fields.error)}</code></dd>\n<dt>Description</dt><dd>${escapeHtml(fields.description)}</dd>\n`
+  if (fields.uri !== undefined) details += `<dt>More information</dt><dd><code>${escapeHtml(fields.uri)}</code></dd>\n`
+  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="referrer" content="no-referrer">\n' +
+    '<meta name="robots" content="noindex">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
+    `<title>Authorization error</title>\n<style>${ERROR_PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n` +
+    `<h1>Authorization error (${fields.status})</h1>\n` +
+    '<p>The authorization request could not be completed, and it was not safe to send you back to the application.</p>\n' +
+    `<dl>\n${details}</dl>\n</main>\n</body>\n</html>\n`
+}
+
+const ACCEPT_LIMIT = 4096
+/** Media ranges that match text/html and application/json, with their specificity (RFC 9110 12.5.1). */
+const HTML_RANGES: Readonly<Record<string, number>> = { 'text/html': 2, 'application/xhtml+xml': 2, 'text/*': 1, '*/*': 0 }
+const JSON_RANGES: Readonly<Record<string, number>> = { 'application/json': 2, 'application/*': 1, '*/*': 0 }
+
+function qualityOf (params: readonly string[]): number {
+  for (const param of params) {
+    const eq = param.indexOf('=')
+    if (eq !== -1 && param.slice(0, eq).trim().toLowerCase() === 'q') {
+      const q = Number(param.slice(eq + 1).trim())
+      return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 0
+    }
+  }
+  return 1
+}
+
+/** The quality of the most specific range seen so far for one media type (-1: none yet). */
+interface Match { q: number, specificity: number }
+
+/** Keeps the more specific of two matching ranges (RFC 9110 12.5.1). */
+function better (match: Match, ranges: Readonly<Record<string, number>>, media: string, q: number): void {
+  const specificity = ranges[media]
+  if (specificity !== undefined && specificity > match.specificity) {
+    match.q = q
+    match.specificity = specificity
+  }
+}
+
+/**
+ * Whether an `Accept` header prefers an HTML page to a JSON body: browsers (`text/html` first)
+ * get the page; API clients and a bare wildcard get JSON (on equal quality the more specific
+ * range wins, and a tie goes to JSON). A missing, malformed or oversized header gives `false`.
+ *
+ * @example
+ * ```ts
+ * prefersHtml('text/html,application/xhtml+xml;q=0.9') // true
+ * prefersHtml('application/json') // false
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1
+ */
+export function prefersHtml (accept: unknown): boolean {
+  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !accept.includes('htm')) return false
+  const html: Match = { q: -1, specificity: -1 }
+  const json: Match = { q: -1, specificity: -1 }
+  for (const range of accept.split(',')) {
+    const [type = '', ...params] = range.split(';')
+    const media = type.trim().toLowerCase()
+    const q = qualityOf(params)
+    better(html, HTML_RANGES, media, q)
+    better(json, JSON_RANGES, media, q)
+  }
+  return html.q > 0 && (html.q > json.q || (html.q === json.q && html.specificity > json.specificity))
+}
