@@ -2,17 +2,19 @@
 // counted by valgrind's callgrind over a fixed number of `fastify.inject` calls. Unlike
 // requests/s this does not depend on what else the machine is doing.
 //
-// How the count is made repeatable (to within a fraction of a percent between rounds):
+// How the count is made repeatable (to a fraction of a percent between rounds and between runs):
 // - one process (bench/instructions-worker.js) under callgrind, instrumentation off while it
 //   warms up (--instr-atstart=no), switched on with `callgrind_control -i on` once it is warm;
-// - V8 tiers up early (--interrupt-budget=8192) so a short warm-up reaches optimised code;
-// - the young generation is made large enough (1 GiB semi-spaces) that no garbage collection
-//   runs at all: a collection would land in one stretch and not another, and a full one throws
-//   optimised code away. Allocation is counted; collecting it is not;
-// - only the main thread is counted (--separate-threads=yes): V8 compiles optimised code on
-//   helper threads, whenever the scheduler lets them run;
+// - V8 tiers up early (--interrupt-budget=4096) so a short warm-up reaches optimised code, and
+//   compiles on the main thread (--no-concurrent-recompilation, --no-concurrent-osr) so what is
+//   optimised, and when, does not depend on how valgrind schedules helper threads;
+// - the young generation is large enough (1 GiB semi-spaces, no scheduled minor collections)
+//   that no garbage collection runs at all: a collection would land in one stretch and not
+//   another, and a full one throws optimised code away. Allocation is counted; collecting it is
+//   not. The worker reports how many collections ran while counting (there should be none);
+// - only the main thread is counted (--separate-threads=yes);
 // - each stretch of `count` injects of one route lands in a dump of its own
-//   (--dump-before=uv_os_getpriority, the worker calls os.getPriority() between stretches);
+//   (--dump-before=uv_os_getpriority: the worker calls os.getPriority() between stretches);
 //   rounds alternate the order of routes, and the table shows the median round.
 // The cost of an empty 204 route (the inject machinery, routing, a reply) is shown and
 // subtracted, so "net" is what a route adds on top of answering at all.
@@ -35,7 +37,7 @@ const settings = {
   warmUpRounds: Number(process.env.BENCH_IR_WARMUP_ROUNDS ?? 10),
   warmUpBatch: Number(process.env.BENCH_IR_WARMUP_BATCH ?? 100)
 }
-const V8_FLAGS = ['--min-semi-space-size=1024', '--max-semi-space-size=1024', '--no-minor-gc-task', '--interrupt-budget=4096']
+const V8_FLAGS = ['--min-semi-space-size=1024', '--max-semi-space-size=1024', '--no-minor-gc-task', '--interrupt-budget=4096', '--no-concurrent-recompilation', '--no-concurrent-osr']
 
 function log (line) {
   process.stderr.write(line + '\n')
