@@ -163,6 +163,9 @@ function pluginRoutes (app) {
   app.post('/throw-auth-error', () => {
     throw new AuthError('invalid_grant', { description: DESCRIPTION })
   })
+  app.post('/auth-error-object', (request, reply) => {
+    reply.authError(new AuthError('invalid_grant', { description: DESCRIPTION }))
+  })
   app.post('/throw-error', () => {
     throw new Error('database connection lost')
   })
@@ -230,6 +233,7 @@ export const routes = [
   { id: 'handFormPost', label: 'hand-written form_post HTML page', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', needs: 'authRedirect' },
   { id: 'authError', label: "reply.authError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 1.05 }] },
   { id: 'throwAuthError', label: "throw new AuthError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/throw-auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 0.95 }, { vs: 'throw400', min: 1.3 }] },
+  { id: 'authErrorObject', label: 'reply.authError(new AuthError(...)), not thrown', group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error-object', status: 400, twin: 'hand', same: true },
   { id: 'bearer', label: 'invalid_token 401 + Bearer challenge', group: 'plugin', app: 'plugin', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'handBearer', same: true, targets: [{ vs: 'handBearer', min: 0.95 }] },
   { id: 'dpop', label: 'use_dpop_nonce 401 + DPoP challenge + nonce', group: 'plugin', app: 'dpop', method: 'GET', url: '/dpop', headers: DPOP, status: 401, twin: 'handDpop', same: true, targets: [{ vs: 'handDpop', min: 0.95 }] },
   { id: 'problem', label: 'problem+json (route format)', group: 'plugin', app: 'plugin', method: 'GET', url: '/problem', status: 400, twin: 'handProblem', same: true, targets: [{ vs: 'handProblem', min: 0.95 }] },
