@@ -8,7 +8,7 @@
 // registration cost (bench/register.js), each in a fresh process. Finally the results replace
 // the generated part of docs/benchmarks.md.
 //
-// Settings (environment): BENCH_ROUNDS (5), BENCH_DURATION seconds per run (3),
+// Settings (environment): BENCH_ROUNDS (7), BENCH_DURATION seconds per run (2),
 // BENCH_WARMUP seconds per route (2), BENCH_CONNECTIONS (10), BENCH_PIPELINING (1),
 // BENCH_HEAP_COUNT (1000000), BENCH_ROUTES (comma-separated route ids: those and their twins),
 // BENCH_NO_PIN=1, BENCH_NO_DOCS=1 (do not write the docs).
@@ -21,8 +21,8 @@ import {
 import { replaceSection } from './docs.js'
 
 const settings = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
-  duration: Number(process.env.BENCH_DURATION ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 7),
+  duration: Number(process.env.BENCH_DURATION ?? 2),
   warmup: Number(process.env.BENCH_WARMUP ?? 2),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   pipelining: Number(process.env.BENCH_PIPELINING ?? 1),
