@@ -104,14 +104,14 @@ const NOT_AN_ERROR_AT: Readonly<Partial<Record<EndpointKind, { readonly codes: R
   revocation: { codes: new Set(['invalid_token', 'token_inactive']), body: '' },
   introspection: { codes: new Set(['invalid_token', 'token_inactive']), body: '{"active":false}' }
 }
-const AUTHORIZATION_SCHEMES: Readonly<Record<string, 'Basic' | AuthScheme>> = { basic: 'Basic', bearer: 'Bearer', dpop: 'DPoP' }
-
-/** The scheme of the request's `Authorization` header, when it is Basic, Bearer or DPoP. */
+/** The scheme of the request's `Authorization` header, when it is Basic, Bearer or DPoP (any letter case). */
 export function usedScheme (request: FastifyRequest): 'Basic' | AuthScheme | undefined {
   const authorization = request.headers.authorization
   if (typeof authorization !== 'string') return undefined
   const space = authorization.indexOf(' ')
-  return AUTHORIZATION_SCHEMES[(space === -1 ? authorization : authorization.slice(0, space)).toLowerCase()]
+  // Compared, not looked up in a table: a table keyed by request text is a megamorphic lookup.
+  const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase()
+  return scheme === 'bearer' ? 'Bearer' : scheme === 'dpop' ? 'DPoP' : scheme === 'basic' ? 'Basic' : undefined
 }
 
 /** The route's `config.authErrors`, if any. */
@@ -128,21 +128,35 @@ function causeMessage (cause: unknown): string | undefined {
   return typeof cause === 'string' ? cause : undefined
 }
 
-/** Header names the plugin lists in `Access-Control-Expose-Headers` (RULES F5), per case. */
-const EXPOSE_CHALLENGE: readonly string[] = Object.freeze(['WWW-Authenticate'])
-const EXPOSE_NONCE: readonly string[] = Object.freeze(['DPoP-Nonce'])
-const EXPOSE_BOTH: readonly string[] = Object.freeze(['WWW-Authenticate', 'DPoP-Nonce'])
+/** Header names the plugin lists in `Access-Control-Expose-Headers` (RULES F5), per case, with the list as sent. */
+interface ExposeList {
+  readonly names: readonly string[]
+  readonly value: string
+}
+
+function exposeList (...names: string[]): ExposeList {
+  return Object.freeze({ names: Object.freeze(names), value: names.join(', ') })
+}
+
+const EXPOSE_CHALLENGE = exposeList('WWW-Authenticate')
+const EXPOSE_NONCE = exposeList('DPoP-Nonce')
+const EXPOSE_BOTH = exposeList('WWW-Authenticate', 'DPoP-Nonce')
 
 /**
  * Adds header names to `Access-Control-Expose-Headers`, keeping what @fastify/cors or the
  * application already put there (a string or an array, any letter case): a name already listed
  * is not repeated, and nothing is removed (RULES F5).
  */
-function exposeHeaders (reply: FastifyReply, names: readonly string[]): void {
+function exposeHeaders (reply: FastifyReply, expose: ExposeList): void {
   const current = reply.getHeader('access-control-expose-headers')
-  const listed = current === undefined ? '' : Array.isArray(current) ? current.join(', ') : String(current)
+  if (current === undefined) {
+    reply.header('access-control-expose-headers', expose.value)
+    return
+  }
+  const names = expose.names
+  const listed = Array.isArray(current) ? current.join(', ') : String(current)
   if (listed.trim() === '') {
-    reply.header('access-control-expose-headers', names.join(', '))
+    reply.header('access-control-expose-headers', expose.value)
     return
   }
   const present = new Set(listed.split(',').map(name => name.trim().toLowerCase()))
@@ -160,6 +174,14 @@ function addVary (reply: FastifyReply, name: string): void {
   }
   const listed = current.toLowerCase().split(',').map(field => field.trim())
   if (!listed.includes('*') && !listed.includes(name.toLowerCase())) reply.header('vary', current + ', ' + name)
+}
+
+/** How many descriptions one memo keeps; a full memo starts over (descriptions built from request data must not grow it). */
+const MEMO_LIMIT = 32
+
+function remember (memo: Map<string, string>, description: string, text: string): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(description, text)
 }
 
 /** RFC 3986 3.1: an absolute URI starts with a scheme. */
@@ -259,6 +281,35 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     return value
   }
 
+  /**
+   * Bodies and challenges already built for a code sent with nothing but a description, by
+   * description: descriptions are nearly always literals, so each text is built once, and later
+   * responses reuse the same flat string. Bodies are kept per variant (slot 0 RFC 6749, 1 problem),
+   * challenges per code (a slot per kind of challenge set: every served scheme or only the one
+   * used, and which scheme was used). Each memo holds at most MEMO_LIMIT descriptions.
+   */
+  const memos = new Map<object, Array<Map<string, string> | undefined>>()
+
+  function memoOf (owner: object, slot: number): Map<string, string> {
+    let slots = memos.get(owner)
+    if (slots === undefined) memos.set(owner, slots = [])
+    let memo = slots[slot]
+    if (memo === undefined) slots[slot] = memo = new Map()
+    return memo
+  }
+
+  /** A compiled body with another description in it. */
+  function bodyWith (variant: CompiledVariant, problem: boolean, description: string): string {
+    const memo = memoOf(variant, problem ? 1 : 0)
+    let body = memo.get(description)
+    if (body === undefined) {
+      const [open, close] = problem ? variant.problemAround : variant.oauthAround
+      body = open + description + close
+      remember(memo, description, body)
+    }
+    return body
+  }
+
   function servedSchemes (opts: { schemes?: readonly AuthScheme[] | undefined }): readonly AuthScheme[] {
     return opts.schemes === undefined ? options.schemes : validateSchemes(opts.schemes, 'schemes option')
   }
@@ -333,16 +384,25 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
         if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw misuse(`maxAge must be an integer number of seconds >= 0, got ${String(maxAge)}`)
         // A resource challenges with every scheme it serves plus the one used (RULES F4); another
         // endpoint answers a client that used Bearer or DPoP with that scheme only (RULES D3).
-        const served = resource || bound === undefined ? servedSchemes(opts) : undefined
-        const schemes = served === undefined ? [bound as AuthScheme] : bound === undefined || served.includes(bound) ? served : [...served, bound]
-        challenge = resourceChallenges(schemes, bound ?? schemes[0], {
-          error: code,
-          error_description: description,
-          error_uri: uri,
-          scope: sanitizeScope(opts.scope),
-          acr_values: validateNameList(opts.acrValues, 'acrValues', ConfigErrorCodes.INVALID_ARGUMENT),
-          max_age: maxAge
-        }, validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ARGUMENT))
+        const everyScheme = resource || bound === undefined
+        const memo = opts.schemes === undefined && opts.scope === undefined && opts.acrValues === undefined &&
+          maxAge === undefined && opts.algs === undefined && uri === compiled.uri
+          ? memoOf(compiled, (everyScheme ? 0 : 3) + (bound === undefined ? 0 : bound === 'Bearer' ? 1 : 2))
+          : undefined
+        challenge = memo?.get(description)
+        if (challenge === undefined) {
+          const served = everyScheme ? servedSchemes(opts) : undefined
+          const schemes = served === undefined ? [bound as AuthScheme] : bound === undefined || served.includes(bound) ? served : [...served, bound]
+          challenge = resourceChallenges(schemes, bound ?? schemes[0], {
+            error: code,
+            error_description: description,
+            error_uri: uri,
+            scope: sanitizeScope(opts.scope),
+            acr_values: validateNameList(opts.acrValues, 'acrValues', ConfigErrorCodes.INVALID_ARGUMENT),
+            max_age: maxAge
+          }, validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ARGUMENT))
+          if (memo !== undefined) remember(memo, description, challenge)
+        }
       }
     }
 
@@ -363,7 +423,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     let body: string
     if (format === 'problem') {
       body = compiledBody
-        ? description === variant.description ? variant.problemBody : variant.problemAround[0] + description + variant.problemAround[1]
+        ? description === variant.description ? variant.problemBody : bodyWith(variant, true, description)
         : serializeProblem({
           type: compiled.problemType,
           title: variant?.title ?? compiled.entry.title ?? titleFromCode(code),
@@ -377,7 +437,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
         })
     } else {
       body = compiledBody
-        ? description === variant.description ? variant.oauthBody : variant.oauthAround[0] + description + variant.oauthAround[1]
+        ? description === variant.description ? variant.oauthBody : bodyWith(variant, false, description)
         : serializeOAuthError({ error: code, error_description: description, error_uri: uri, error_hint: hint, error_debug: debug })
     }
     // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
