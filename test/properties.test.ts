@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify'
 import authErrors, { AuthErrorsConfigError, isAuthError, type AuthErrorCode, type AuthErrorsOptions } from '../lib/index.js'
-import { RUNS, SEED, anyCode, hostileAccept, hostileOptions, hostileScope, hostileString, looseString, makeThrown, thrownCase, type ThrownCase } from './properties/arbitraries.js'
+import { PARAMS, RUNS, SEED, anyCode, hostileAccept, hostileOptions, hostileScope, hostileString, looseString, makeThrown, thrownCase, type ThrownCase } from './properties/arbitraries.js'
 import { parseChallenges } from './helpers/auth-params.js'
 import { checkResponse, type Expectation, type SeenResponse } from './properties/checks.js'
 
@@ -31,7 +31,6 @@ const SAFE_REDIRECTS = [
   'http://[::1]:3000/cb',
   'com.example.app:/oauth2redirect'
 ]
-const PARAMS = { seed: SEED, numRuns: RUNS }
 const HANG_LIMIT_MS = 5000
 
 t.comment(`fast-check seed ${SEED}, ${RUNS} runs per property (PROPS_SEED=${SEED} PROPS_RUNS=${RUNS} to replay)`)

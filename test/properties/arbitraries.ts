@@ -159,3 +159,6 @@ export function makeThrown (thrown: ThrownCase): unknown {
   }
   return (HOSTILE_VALUES[thrown.kind] as (text: string, any: unknown) => unknown)(thrown.text, thrown.any)
 }
+
+/** fast-check parameters of every property: this run's seed and number of runs. */
+export const PARAMS: Readonly<{ seed: number, numRuns: number }> = Object.freeze({ seed: SEED, numRuns: RUNS })
