@@ -119,6 +119,7 @@ export interface ThrownCase {
   readonly kind: string
   readonly text: string
   readonly any: unknown
+  readonly authError: { readonly code: string, readonly options: AuthErrorOptions, readonly status: number | undefined }
 }
 
 /** Every kind of {@link ThrownCase}: `fc.anything()`, a hostile string, an AuthError with hostile options, and the builders above. */
@@ -130,21 +131,19 @@ export const thrownCase: fc.Arbitrary<ThrownCase> = fc.record({
     { weight: 6, arbitrary: fc.constantFrom(...Object.keys(HOSTILE_VALUES)) }
   ),
   text: hostileString,
-  any: fc.oneof(
-    fc.anything({
-      withBigInt: true,
-      withBoxedValues: true,
-      withDate: true,
-      withMap: true,
-      withSet: true,
-      withNullPrototype: true,
-      withObjectString: true,
-      withSparseArray: true,
-      withTypedArray: true,
-      withUnicodeString: true
-    }),
-    fc.tuple(anyCode, hostileOptions, fc.option(fc.integer({ min: 400, max: 599 }), { nil: undefined }))
-  )
+  authError: fc.record({ code: anyCode, options: hostileOptions, status: fc.option(fc.integer({ min: 400, max: 599 }), { nil: undefined }) }),
+  any: fc.anything({
+    withBigInt: true,
+    withBoxedValues: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withNullPrototype: true,
+    withObjectString: true,
+    withSparseArray: true,
+    withTypedArray: true,
+    withUnicodeString: true
+  })
 })
 
 /** Builds the value a {@link ThrownCase} describes (a fresh one on every call). */
@@ -152,9 +151,7 @@ export function makeThrown (thrown: ThrownCase): unknown {
   if (thrown.kind === 'anything') return thrown.any
   if (thrown.kind === 'a hostile string') return thrown.text
   if (thrown.kind === 'an AuthError with hostile options') {
-    const [code, options, status] = Array.isArray(thrown.any) && thrown.any.length === 3
-      ? thrown.any as [string, AuthErrorOptions, number | undefined]
-      : ['invalid_request', { description: thrown.text }, undefined]
+    const { code, options, status } = thrown.authError
     return new AuthError(code as 'invalid_request', { ...options, status })
   }
   return (HOSTILE_VALUES[thrown.kind] as (text: string, any: unknown) => unknown)(thrown.text, thrown.any)
