@@ -147,7 +147,12 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     try {
       return sanitizeUri(options.errorUri(code))
     } catch (err) {
-      log.warn({ err, code }, 'fastify-auth-errors: errorUri threw; the code is sent without error_uri')
+      const message = 'fastify-auth-errors: errorUri threw; the code is sent without error_uri'
+      try {
+        log.warn({ err, code }, message)
+      } catch {
+        log.warn({ code }, message) // RULES S2: a thrown value the logger cannot read (a hostile Proxy)
+      }
       return undefined
     }
   }
