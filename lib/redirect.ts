@@ -369,7 +369,12 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
       }
       deliver(reply, target, delivery, 'response=' + jwt, () => [['response', jwt]])
     }).catch((err: unknown) => {
-      reply.log.error({ err }, 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected')
+      const message = 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected'
+      try {
+        reply.log.error({ err }, message)
+      } catch {
+        reply.log.error(message) // RULES S2: a thrown value the logger cannot read (a hostile Proxy)
+      }
       if (!reply.sent) answerDirectly(reply, serverError, {})
     })
     return reply
