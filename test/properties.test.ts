@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify'
-import authErrors, { AuthErrorsConfigError, isAuthError, type AuthErrorCode, type AuthErrorsOptions } from '../lib/index.js'
+import authErrors, { AuthErrorsConfigError, isAuthError, presets, type AuthErrorCode, type AuthErrorsOptions } from '../lib/index.js'
 import { PARAMS, RUNS, SEED, anyCode, hostileAccept, hostileOptions, hostileScope, hostileString, looseString, makeThrown, thrownCase, type ThrownCase } from './properties/arbitraries.js'
 import { parseChallenges } from './helpers/auth-params.js'
 import { checkResponse, type Expectation, type SeenResponse } from './properties/checks.js'
@@ -285,4 +285,37 @@ t.test('E6 over a real HTTP connection on 127.0.0.1 every response parses with N
     const response = await overHttp(port, scenario.url, headersOf(auth, accept))
     checkResponse(response, { realm: REALM, ...scenario.expectation })
   }), { ...PARAMS, numRuns: Math.max(20, Math.ceil(RUNS / 5)) })
+})
+
+t.test('H2 with the 440 preset, protocol endpoints keep the RFC 6749 body; statusAt gives them a standard 4xx', async () => {
+  const preset = presets.authenticationApiProblems
+  const protocolStatus = { token: 400, authorization: 400, par: 400, revocation: 400, introspection: 400, device: 400, backchannel: 400, registration: 400 }
+  const fixed = Object.fromEntries(Object.entries(preset).map(([code, entry]) => [code, { ...entry, statusAt: protocolStatus }]))
+  const apps = await Promise.all([preset, fixed].map(async (codes) => {
+    const app = Fastify()
+    await app.register(authErrors, { codes })
+    for (const endpoint of [...Object.keys(protocolStatus), 'resource']) {
+      app.get('/' + endpoint, { config: { authErrors: { endpoint: endpoint as 'token' } } }, (_request, reply) => act(reply))
+    }
+    await app.ready()
+    return app
+  }))
+  t.teardown(() => Promise.all(apps.map(app => app.close())))
+  await fc.assert(fc.asyncProperty(
+    fc.boolean(), fc.constantFrom(...Object.keys(preset)), fc.constantFrom(...Object.keys(protocolStatus), 'resource'), hostileString,
+    async (withStatusAt, code, endpoint, description) => {
+      act = reply => reply.authError(code as AuthErrorCode, { description })
+      const response = await within(apps[withStatusAt ? 1 : 0] as FastifyInstance, { method: 'GET', url: '/' + endpoint, headers: { authorization: 'Bearer t' } })
+      checkResponse(seen(response), {})
+      const body = response.json() as { error: string, code?: number }
+      assert.equal(body.error, code, 'the literal is always in error')
+      if (endpoint === 'resource') {
+        assert.equal(response.statusCode, 440, 'the preset\'s 440 at an API resource')
+        assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
+        assert.equal(typeof body.code, 'number', 'the numeric code in the problem body')
+      } else {
+        assert.match(String(response.headers['content-type']), /^application\/json/, 'H2 RFC 6749 body at a protocol endpoint')
+        assert.equal(response.statusCode, withStatusAt ? 400 : 440, withStatusAt ? 'statusAt restores a standard status' : 'the preset alone keeps 440')
+      }
+    }), { ...PARAMS, numRuns: Math.max(1, Math.ceil(RUNS / 4)) })
 })
