@@ -26,19 +26,43 @@ export interface AuthErrorCodes extends Record<CatalogCode, true> {}
 /**
  * The union of every known error code: the catalog's and the merged {@link AuthErrorCodes}.
  *
+ * @example
+ * ```ts
+ * const code: AuthErrorCode = 'invalid_grant' // 'invalid_grnt' would not compile
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export type AuthErrorCode = keyof AuthErrorCodes & string
 
-/** The body formats: RFC 6749 JSON, RFC 9457 problem details, or chosen by `Accept`. */
+/**
+ * The body formats: RFC 6749 JSON, RFC 9457 problem details, or chosen by `Accept`.
+ *
+ * @example
+ * ```ts
+ * await app.register(authErrors, { format: 'negotiate' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
+ */
 export type AuthErrorFormat = 'oauth' | 'problem' | 'negotiate'
 
-/** HTTP authentication schemes a protected resource serves (RFC 6750, RFC 9449). */
+/**
+ * HTTP authentication schemes a protected resource serves (RFC 6750, RFC 9449).
+ *
+ * @example
+ * ```ts
+ * await app.register(authErrors, { schemes: ['Bearer', 'DPoP'], algs: ['ES256'] })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.2
+ */
 export type AuthScheme = 'Bearer' | 'DPoP'
 
 /**
  * Per-error options. Every string ends up sanitised per RULES B1-B3 and E6 before it is sent.
  *
+ * @example
+ * ```ts
+ * reply.authError('insufficient_scope', { scope: ['read', 'write'], description: 'Needs write access' })
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export interface AuthErrorOptions {

@@ -11,6 +11,15 @@ import { DESCRIPTION_LIMIT, isErrorCode, isQuotableText, isTokenList, sanitizeUr
 /**
  * A `codes` table entry: a full {@link CatalogEntry} for a new code, or any subset of one to
  * override a code the catalog already has.
+ *
+ * @example
+ * ```ts
+ * const codes: Record<string, CodeDefinition> = {
+ *   account_locked: { status: 423, description: 'The account is locked.' },
+ *   invalid_grant: { description: 'Our own words.' }
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-8.5
  */
 export type CodeDefinition = Partial<CatalogEntry>
 
@@ -76,7 +85,15 @@ export interface ReferencePageOptions {
   baseUrl?: string
 }
 
-/** Route-level settings, under `config.authErrors` of a route. */
+/**
+ * Route-level settings, under `config.authErrors` of a route.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', { config: { authErrors: { endpoint: 'token' } } }, handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
 export interface AuthErrorsRouteConfig {
   /** The kind of endpoint the route is; decides challenges, statuses and (for protocol endpoints) the body format. */
   endpoint?: EndpointKind
@@ -84,7 +101,17 @@ export interface AuthErrorsRouteConfig {
   format?: AuthErrorFormat
 }
 
-/** The code of every configuration or programming error the plugin raises. */
+/**
+ * The code of every configuration or programming error the plugin raises.
+ *
+ * @example
+ * ```ts
+ * try { await app.register(authErrors, { format: 'xml' as 'oauth' }) } catch (error) {
+ *   if ((error as AuthErrorsConfigError).code === ConfigErrorCodes.INVALID_FORMAT) console.error('fix the format option')
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export const ConfigErrorCodes = {
   INVALID_OPTION: 'FST_AUTH_ERRORS_INVALID_OPTION',
   INVALID_REALM: 'FST_AUTH_ERRORS_INVALID_REALM',
@@ -120,6 +147,7 @@ export class AuthErrorsConfigError extends TypeError {
     this.code = code
   }
 
+  /** `AuthErrorsConfigError` (kept for logs and stack traces). */
   override get name (): string {
     return 'AuthErrorsConfigError'
   }

@@ -274,13 +274,14 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
    */
   function answerDirectly (reply: FastifyReply, rc: RedirectCode, opts: CallOptions): FastifyReply {
     const compiled = rc.compiled
-    const status = directStatus(opts.status, compiled.status)
+    const status = directStatus(opts.status, compiled.statusAt.authorization ?? compiled.status)
     reply
       .header('vary', 'Accept')
       .header('referrer-policy', 'no-referrer')
       .header('x-content-type-options', 'nosniff')
     if (!prefersHtml(reply.request.headers.accept)) {
-      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri }, 'authorization')
+      // The RFC 6749 body whatever the registration's or the route's format (RULES H2).
+      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri, format: 'oauth' }, 'authorization')
     }
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ??
       compiled.variants.get(status)?.description ?? compiled.entry.description

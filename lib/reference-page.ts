@@ -112,6 +112,12 @@ function matches (ifNoneMatch: string | undefined, etag: string): boolean {
 /**
  * The route options of the reference page: GET (and HEAD) answered with the page rendered
  * once, hidden from OpenAPI output, 304 when the client's copy is current.
+ *
+ * @example
+ * ```ts
+ * fastify.get('/errors', referenceRoute(options.catalog))
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2
  */
 export function referenceRoute (catalog: Readonly<Record<string, CatalogEntry>>): RouteShorthandOptions & { handler: (request: FastifyRequest, reply: FastifyReply) => FastifyReply } {
   const page = renderReferencePage(catalog)

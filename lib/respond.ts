@@ -44,7 +44,15 @@ export interface CompiledCode {
   readonly variants: ReadonlyMap<number, CompiledVariant>
 }
 
-/** Options of `reply.authChallenge`. */
+/**
+ * Options of `reply.authChallenge`.
+ *
+ * @example
+ * ```ts
+ * return reply.authChallenge({ schemes: ['Bearer', 'DPoP'], scope: 'read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
 export interface AuthChallengeOptions {
   /** The schemes to challenge with (default: the registration's `schemes`). */
   schemes?: readonly AuthScheme[]
@@ -280,7 +288,7 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const kind = endpoint ?? config?.endpoint ?? (scheme === 'Bearer' || scheme === 'DPoP' ? 'resource' : undefined)
     const resource = kind === 'resource'
     const success = kind === undefined ? undefined : NOT_AN_ERROR_AT[kind]
-    if (success !== undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
+    if (success !== undefined && opts.status === undefined && success.codes.has(code) && !(code === 'invalid_token' && (scheme === 'Bearer' || scheme === 'DPoP'))) {
       reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache')
       return success.body === '' ? reply.send() : reply.header('content-type', OAUTH_CONTENT_TYPE).send(success.body)
     }
@@ -296,8 +304,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     // (RULES E1, D3). A 5xx is not about credentials: a challenge would make clients retry auth.
     let challenge: string | undefined
     if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') {
-      if (!resource && scheme === 'Basic' && status === 401) {
-        challenge = templates.Basic.head // RULES D3: the client authenticated with Basic
+      if (!resource && scheme === 'Basic' && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) {
+        challenge = templates.Basic.head // RULES D3: the client authenticated with Basic and failed
       } else {
         const maxAge = opts.maxAge
         if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw misuse(`maxAge must be an integer number of seconds >= 0, got ${String(maxAge)}`)

@@ -14,7 +14,15 @@ import { endpointKinds, type EndpointKind } from './catalog.js'
 import { AuthErrorsConfigError, ConfigErrorCodes, type ResolvedOptions } from './options.js'
 import { CLIENT_AUTHENTICATION_CODES, type CompiledCode } from './respond.js'
 
-/** Options of `responses(...)`: how the route that uses the map is configured. */
+/**
+ * Options of `responses(...)`: how the route that uses the map is configured.
+ *
+ * @example
+ * ```ts
+ * app.get('/items', { schema: { response: app.authErrors.responses('resource', { format: 'problem' }) } }, handler)
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
+ */
 export interface ErrorResponsesOptions {
   /**
    * The route's kind (its `config.authErrors.endpoint`) for the codes named one by one. Kinds
@@ -25,10 +33,26 @@ export interface ErrorResponsesOptions {
   format?: AuthErrorFormat
 }
 
-/** What `responses(...)` takes: error codes, endpoint kinds and, anywhere in the list, options. */
+/**
+ * What `responses(...)` takes: error codes, endpoint kinds and, anywhere in the list, options.
+ *
+ * @example
+ * ```ts
+ * app.authErrors.responses('token', 'invalid_dpop_proof', { format: 'oauth' })
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
+ */
 export type ErrorResponsesItem = AuthErrorCode | EndpointKind | ErrorResponsesOptions
 
-/** The body schema of one media type: the shared schema, narrowed to the codes of that status. */
+/**
+ * The body schema of one media type: the shared schema, narrowed to the codes of that status.
+ *
+ * @example
+ * ```ts
+ * const schema = app.authErrors.responses('invalid_grant')[400]?.content['application/json']?.schema
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#schema-object
+ */
 export interface ErrorBodySchema {
   readonly allOf: readonly [
     { readonly $ref: 'OAuthError#' | 'AuthProblem#' },
@@ -39,19 +63,43 @@ export interface ErrorBodySchema {
   ]
 }
 
-/** An OpenAPI Example Object: the body sent for one code. */
+/**
+ * An OpenAPI Example Object: the body sent for one code.
+ *
+ * @example
+ * ```ts
+ * const example = app.authErrors.responses('invalid_grant')[400]?.content['application/json']?.examples.invalid_grant
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#example-object
+ */
 export interface ErrorExample {
   readonly summary: string
   readonly value: Readonly<Record<string, string | number>>
 }
 
-/** One media type of an error response: its schema and one example per code. */
+/**
+ * One media type of an error response: its schema and one example per code.
+ *
+ * @example
+ * ```ts
+ * const media = app.authErrors.responses('token')[400]?.content['application/json']
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#media-type-object
+ */
 export interface ErrorMediaType {
   readonly schema: ErrorBodySchema
   readonly examples: Readonly<Record<string, ErrorExample>>
 }
 
-/** The response of one status: description, documented headers and one entry per media type. */
+/**
+ * The response of one status: description, documented headers and one entry per media type.
+ *
+ * @example
+ * ```ts
+ * const unauthorized = app.authErrors.responses('resource')[401]
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
+ */
 export interface ErrorResponse {
   readonly description: string
   readonly headers: Readonly<Record<string, { readonly type: 'string', readonly description: string }>>
@@ -61,7 +109,15 @@ export interface ErrorResponse {
   }
 }
 
-/** A route `response` map of error statuses, to spread beside the route's own success schemas. */
+/**
+ * A route `response` map of error statuses, to spread beside the route's own success schemas.
+ *
+ * @example
+ * ```ts
+ * app.post('/token', { schema: { response: { 200: tokenSchema, ...app.authErrors.responses('token') } } }, handler)
+ * ```
+ * @see https://spec.openapis.org/oas/v3.1.0#responses-object
+ */
 export type ErrorResponses = Record<number, ErrorResponse>
 
 type BodyFormat = 'oauth' | 'problem'

@@ -18,7 +18,15 @@
  * @module
  */
 
-/** Longest `error_description` the plugin sends (RULES S4); longer text is cut and ends with `...`. */
+/**
+ * Longest `error_description` the plugin sends (RULES S4); longer text is cut and ends with `...`.
+ *
+ * @example
+ * ```ts
+ * reply.authError('invalid_request', { description: text.slice(0, DESCRIPTION_LIMIT) })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#appendix-A.8
+ */
 export const DESCRIPTION_LIMIT = 512
 
 /** Longest `error_uri` (or problem `type`/`instance`) the plugin sends; longer values are dropped. */

@@ -41,7 +41,15 @@ export const OAuthErrorSchema = Type.Object({
   additionalProperties: false
 })
 
-/** An RFC 6749 error body. */
+/**
+ * An RFC 6749 error body.
+ *
+ * @example
+ * ```ts
+ * const body: OAuthErrorBody = { error: 'invalid_grant', error_description: 'The code has expired' }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export type OAuthErrorBody = Static<typeof OAuthErrorSchema>
 
 /**
@@ -76,5 +84,13 @@ export const AuthProblemSchema = Type.Object({
   additionalProperties: true
 })
 
-/** An RFC 9457 problem details body. */
+/**
+ * An RFC 9457 problem details body.
+ *
+ * @example
+ * ```ts
+ * const body: AuthProblemBody = { type: 'https://docs.example.com/errors#invalid_token', title: 'Invalid token', status: 401, error: 'invalid_token' }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
+ */
 export type AuthProblemBody = Static<typeof AuthProblemSchema>

@@ -181,6 +181,8 @@ t.test('H3 hint, debug and cause reach the body only when exposeDetails is on', 
   const route = (app: FastifyInstance): void => {
     app.get('/details', async () => { throw new AuthError('invalid_grant', { hint: 'Check the PKCE verifier', debug: 'verifier mismatch', cause: new Error('inner') }) })
     app.get('/cause', async () => { throw new AuthError('invalid_grant', { cause: new Error('inner "quoted"\nline') }) })
+    app.get('/string-cause', async () => { throw new AuthError('invalid_grant', { cause: 'plain words' }) })
+    app.get('/object-cause', async () => { throw new AuthError('invalid_grant', { cause: { secret: 1 } }) })
   }
   const closed = await build({}, route)
   const hidden = await closed.app.inject({ method: 'GET', url: '/details' })
@@ -192,6 +194,8 @@ t.test('H3 hint, debug and cause reach the body only when exposeDetails is on', 
   t.equal(shown.json().error_debug, 'verifier mismatch')
   const cause = await open.app.inject({ method: 'GET', url: '/cause' })
   t.equal(cause.json().error_debug, 'inner "quoted"\nline', 'JSON-escaped, never raw')
+  t.equal((await open.app.inject({ method: 'GET', url: '/string-cause' })).json().error_debug, 'plain words')
+  t.equal((await open.app.inject({ method: 'GET', url: '/object-cause' })).json().error_debug, undefined, 'an object cause is never serialised')
 })
 
 t.test('errorHandler: false leaves Fastify\'s handler; fastify.authErrors.handle lets the application delegate', async t => {

@@ -1,6 +1,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import authErrors, { AuthErrorsConfigError, ConfigErrorCodes, type AuthErrorsOptions } from '../lib/index.js'
+import { resolveOptions } from '../lib/options.js'
 
 async function register (options: unknown): Promise<unknown> {
   const app = Fastify()
@@ -33,6 +34,8 @@ t.test('bad options fail at registration with a clear error naming the option', 
     ['http resource metadata', { resourceMetadata: 'http://api.example.com/.well-known/oauth-protected-resource' }, ConfigErrorCodes.INVALID_RESOURCE_METADATA, /resourceMetadata/],
     ['resource metadata with a quote', { resourceMetadata: 'https://api.example.com/"' }, ConfigErrorCodes.INVALID_RESOURCE_METADATA, /resourceMetadata/],
     ['unknown scheme', { schemes: ['Basic'] }, ConfigErrorCodes.INVALID_SCHEMES, /schemes/],
+    ['scheme that is not a string', { schemes: [42] }, ConfigErrorCodes.INVALID_SCHEMES, /got 42/],
+    ['realm that is a function', { realm: () => 'api' }, ConfigErrorCodes.INVALID_REALM, /got a function/],
     ['empty schemes', { schemes: [] }, ConfigErrorCodes.INVALID_SCHEMES, /empty/],
     ['algs with a space inside a name', { algs: ['ES 256'] }, ConfigErrorCodes.INVALID_ALGS, /algs/],
     ['empty algs', { algs: '' }, ConfigErrorCodes.INVALID_ALGS, /algs/],
@@ -66,6 +69,10 @@ t.test('bad options fail at registration with a clear error naming the option', 
     t.type(error, TypeError, `${name} is a TypeError`)
     t.match(error, { code, message, name: 'AuthErrorsConfigError' }, name)
   }
+})
+
+t.test('no options at all resolve to the documented defaults', async t => {
+  t.match(resolveOptions(undefined), { realm: 'api', format: 'oauth', schemes: ['Bearer'], exposeDetails: false, errorHandler: true, notFoundHandler: true, issuer: undefined })
 })
 
 t.test('E6 a realm with a quote or backslash is legal and escaped', async t => {

@@ -95,16 +95,25 @@ t.test('A1 a missing redirect URI is answered directly: JSON for API clients, a 
   t.match(response.body, new RegExp(catalog.unauthorized_client.description.replace(/[.]/g, '\\.')))
 })
 
+t.test('A1 the direct answer is the RFC 6749 body whatever the configured format', async (t) => {
+  for (const format of ['problem', 'negotiate'] as const) {
+    const { response } = await redirect('access_denied', { redirectUri: undefined }, { headers: { accept: 'application/problem+json' } }, { issuer: ISSUER, format })
+    t.match(response.headers['content-type'], /^application\/json/, format)
+    t.same(response.json(), { error: 'access_denied', error_description: catalog.access_denied.description })
+  }
+})
+
 t.test('A1 the direct answer carries the code\'s 4xx status, else 400; never 401 or 5xx', async (t) => {
   const cases: Array<[AuthErrorCode, number | undefined, number]> = [
     ['access_denied', undefined, 400],
     ['invalid_client', undefined, 400], // 401 needs a challenge, which a browser page must not carry
-    ['insufficient_scope', undefined, 403],
+    ['request_forbidden', undefined, 403],
+    ['invalid_issuer', undefined, 404],
     ['server_error', undefined, 400],
     ['temporarily_unavailable', undefined, 400],
     ['invalid_request', 404, 404],
     ['invalid_request', 401, 400],
-    ['insufficient_scope', 500, 403],
+    ['request_forbidden', 500, 403],
     ['access_denied', 399, 400]
   ]
   for (const [code, status, expected] of cases) {

@@ -193,6 +193,7 @@ t.test('E6 a hostile scope is cut to scope tokens: no quote, backslash, control 
     [['a\\b', 'c\r\nd', 'e\u0000f', 'g\u00e9h'], 'ab cd ef gh'],
     [['', 'read', '', 'read', 'write', ' '], 'read write'],
     [['', ' '], undefined],
+    [[1, null, 'read', { a: 1 }] as unknown as string[], 'read'],
     ['x'.repeat(10_240), undefined],
     [Array.from({ length: 2000 }, (_, i) => `s${i}`), undefined]
   ]
@@ -253,12 +254,28 @@ t.test('D3 an explicit 401 without credentials gets a Bearer challenge, never Ba
   t.same(challengesOf(res).map(c => c.scheme), ['Bearer'])
 })
 
-t.test('D3 Basic is only ever sent for a 401', async t => {
+t.test('D3 Basic is only ever sent for a 401 invalid_client; other 401s get a Bearer challenge', async t => {
   const app = await appWith((request, reply) => reply.authError((request.query as { code: AuthErrorCode }).code), {}, { endpoint: 'token' })
   for (const code of catalogCodes) {
     const res = await app.inject({ method: 'POST', url: `/?code=${code}`, headers: { authorization: 'Basic YTpi' } })
     const header = res.headers['www-authenticate']
-    if (res.statusCode === 401) t.match(String(header), /^Basic realm="api", charset="UTF-8"$/, code)
-    else if (header !== undefined) t.notMatch(String(header), /Basic/, code)
+    if (code === 'invalid_client') {
+      t.equal(res.statusCode, 401)
+      t.equal(header, 'Basic realm="api", charset="UTF-8"')
+    } else if (res.statusCode === 401) {
+      t.same(challengesOf(res).map(c => [c.scheme, c.params.error]), [['Bearer', code]], code)
+    } else if (header !== undefined) {
+      t.notMatch(String(header), /Basic/, code)
+    }
+  }
+})
+
+t.test('E5 an Authorization header with a scheme and no token still makes a resource request', async t => {
+  const app = await appWith((_request, reply) => reply.authError('invalid_token'), { schemes: ['Bearer', 'DPoP'] })
+  for (const scheme of ['Bearer', 'DPoP', 'bearer', 'DPOP']) {
+    const res = await app.inject({ url: '/', headers: { authorization: scheme } })
+    t.equal(res.statusCode, 401)
+    const withError = challengesOf(res).filter(c => c.params.error === 'invalid_token').map(c => c.scheme)
+    t.same(withError, [scheme.toLowerCase() === 'bearer' ? 'Bearer' : 'DPoP'], scheme)
   }
 })

@@ -12,7 +12,15 @@
  */
 import type { CodeDefinition } from '../options.js'
 
-/** The literals of the Authentication API Problems page. */
+/**
+ * The literals of the Authentication API Problems page.
+ *
+ * @example
+ * ```ts
+ * const literal: AuthenticationApiProblem = 'invalid_request' // sent with code 53201 and status 440
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9457#section-3
+ */
 export type AuthenticationApiProblem =
   | 'invalid_request' | 'unauthorized_client' | 'access_denied' | 'unsupported_response_type'
   | 'invalid_scope' | 'server_error' | 'temporarily_unavailable' | 'interaction_required'

@@ -9,7 +9,15 @@
  */
 import type { CodeDefinition } from '../options.js'
 
-/** The codes of the Login Error Codes page. */
+/**
+ * The codes of the Login Error Codes page.
+ *
+ * @example
+ * ```ts
+ * const code: LoginErrorCode = 'jti_known'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
 export type LoginErrorCode =
   | 'invalid_request' | 'unauthorized_client' | 'unsupported_response_type' | 'unsupported_response_mode'
   | 'invalid_scope' | 'unsupported_grant_type' | 'invalid_grant' | 'invalid_state' | 'insufficient_entropy'

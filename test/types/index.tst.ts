@@ -70,3 +70,24 @@ test('the catalog and schemas are exported', () => {
   expect(AuthProblemSchema).type.not.toBeAssignableTo<string>()
   expect<AuthErrorOptions['maxAge']>().type.toBe<number | undefined>()
 })
+
+test('reply.authRedirect is typed by code and needs a redirect URI', () => {
+  app.get('/authorize', async (_request, reply) => {
+    expect(reply.authRedirect).type.toBeCallableWith('access_denied', { redirectUri: 'https://client.example.com/cb', state: 'xyz' })
+    expect(reply.authRedirect).type.toBeCallableWith('login_required', { redirectUri: 'https://client.example.com/cb', responseType: 'id_token', responseMode: 'form_post' })
+    expect(reply.authRedirect).type.toBeCallableWith(new AuthError('invalid_scope'), { redirectUri: undefined })
+    expect(reply.authRedirect).type.toBeCallableWith('access_denied', {
+      redirectUri: 'https://client.example.com/cb', responseMode: 'jwt', clientId: 'c', jarm: { sign: async () => 'jwt' }
+    })
+    expect(reply.authRedirect).type.not.toBeCallableWith('access_denied')
+    expect(reply.authRedirect).type.not.toBeCallableWith('not_a_code', { redirectUri: 'https://client.example.com/cb' })
+    expect(reply.authRedirect).type.not.toBeCallableWith('access_denied', { redirectUri: 'https://client.example.com/cb', jarm: { sign: () => 42 } })
+    return reply
+  })
+})
+
+test('responses() takes codes, endpoint kinds and options', () => {
+  expect(app.authErrors.responses).type.toBeCallableWith('token')
+  expect(app.authErrors.responses).type.toBeCallableWith('invalid_grant', 'resource', { format: 'problem' })
+  expect(app.authErrors.responses).type.not.toBeCallableWith('nowhere_at_all')
+})
