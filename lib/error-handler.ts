@@ -122,7 +122,10 @@ export function createErrorHandler (responder: Responder) {
       // @fastify/jwt and @fastify/bearer-auth: RULES E4 / E5, never their own messages
       const token = answerTokenPluginError(error, request)
       if (token?.bare === true) return sendBareChallenge(request, reply, error)
-      if (token !== undefined) return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
+      if (token !== undefined) {
+        request.log.info({ statusCode: token.status, thrown: describeThrown(error) }, 'fastify-auth-errors: token plugin error answered with ' + token.code)
+        return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
+      }
       mapped = mapForeignError(error)
     } catch {
       mapped = SERVER_ERROR
