@@ -263,9 +263,10 @@ t.test('A1 a redirect refused for use_dpop_nonce is answered directly with its 4
   t.equal(logs.filter(line => line.level === 40).length, 1, 'the refusal is a warning')
 })
 
-t.test('E4 S1 a foreign 401 without credentials is answered with the bare challenge and its original is logged once', async (t) => {
+t.test('E4 S1 a foreign 401 is answered with the bare challenge (no credentials) or invalid_token (a token plugin), its original logged once', async (t) => {
   const { app, logs, port } = await build({}, app => {
     app.get('/api', async () => { throw Object.freeze({ statusCode: 401, message: 'session expired' }) })
+    app.get('/jwt-expired', async () => { throw Object.assign(new Error('Authorization token expired'), { code: 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED', statusCode: 401 }) })
     app.get('/jwt', async () => { throw Object.assign(new Error('No Authorization was found in request.headers'), { code: 'FST_JWT_NO_AUTHORIZATION_IN_HEADER', statusCode: 401 }) })
   })
   t.teardown(() => app.close())
@@ -279,4 +280,10 @@ t.test('E4 S1 a foreign 401 without credentials is answered with the bare challe
     t.equal(lines.length, 1, `${path}: logged once`)
     t.match(lines[0]?.msg, /bare challenge/)
   }
+  logs.length = 0
+  const expired = await raw(port, '/jwt-expired', { authorization: 'Bearer old' })
+  t.same(statusLines(expired), ['HTTP/1.1 401 Unauthorized'], 'a token plugin\'s expired token')
+  t.equal(JSON.parse(bodyOf(expired)).error, 'invalid_token')
+  t.notMatch(expired, /Authorization token expired/, 'not the plugin\'s own message')
+  t.equal(logs.filter(line => /fastify-auth-errors: token plugin error/.test(line.msg)).length, 1, 'logged once')
 })
