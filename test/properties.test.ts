@@ -193,7 +193,7 @@ t.test('E2 E6 B3 B5 E7 any realm, errorUri, issuer or resourceMetadata is refuse
       } finally {
         await app.close()
       }
-    }), { ...PARAMS, numRuns: Math.max(1, Math.ceil(RUNS / 2)) })
+    }), PARAMS)
 })
 
 t.test('A1 A2 B4 B6 C1 C2 C3 reply.authRedirect: any state, description and uri stay exact or clean, in every mode', async () => {
@@ -284,7 +284,7 @@ t.test('E6 over a real HTTP connection on 127.0.0.1 every response parses with N
     thrown = described === undefined ? undefined : makeThrown(described)
     const response = await overHttp(port, scenario.url, headersOf(auth, accept))
     checkResponse(response, { realm: REALM, ...scenario.expectation })
-  }), { ...PARAMS, numRuns: Math.max(20, Math.ceil(RUNS / 5)) })
+  }), PARAMS)
 })
 
 t.test('H2 with the 440 preset, protocol endpoints keep the RFC 6749 body; statusAt gives them a standard 4xx', async () => {
@@ -318,5 +318,5 @@ t.test('H2 with the 440 preset, protocol endpoints keep the RFC 6749 body; statu
         const entry = (apps[withStatusAt ? 1 : 0] as FastifyInstance).authErrors.catalog[code]
         assert.equal(response.statusCode, withStatusAt ? 400 : entry?.statusAt?.[endpoint as 'token'] ?? 440, withStatusAt ? 'statusAt restores a standard status' : 'the preset alone keeps 440 (or the catalog\'s own status at that endpoint)')
       }
-    }), { ...PARAMS, numRuns: Math.max(1, Math.ceil(RUNS / 4)) })
+    }), PARAMS)
 })
