@@ -104,10 +104,38 @@ export interface AuthErrorOptions {
 
 const kAuthError = Symbol.for('fastify-auth-errors.AuthError')
 
+/** The built-in catalog, read by code (a code an application added is not in it). */
+const builtIn = catalog as Readonly<Record<string, { readonly status: number, readonly description: string } | undefined>>
+
+/**
+ * Whether `Error.stackTraceLimit` can be set (it cannot under --frozen-intrinsics). Capturing a
+ * stack trace is most of what constructing an error costs, and a 4xx `AuthError` is an expected
+ * outcome that is never logged with its stack, so those are built without one.
+ */
+const canSkipStack = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true
+
+const NO_OPTIONS: Readonly<AuthErrorOptions> = Object.freeze({})
+
+/**
+ * A frozen copy of the options. `Object.assign` onto a fresh object is several times cheaper
+ * than freezing a spread copy; an own `__proto__` key (JSON.parse makes one) would set the
+ * copy's prototype through the setter, so that rare case keeps the spread.
+ */
+function copyOptions (opts: AuthErrorOptions): Readonly<AuthErrorOptions> {
+  if (opts === NO_OPTIONS) return NO_OPTIONS
+  return Object.freeze(Object.hasOwn(opts, '__proto__') ? { ...opts } : Object.assign({}, opts))
+}
+
 /**
  * A throwable OAuth 2.0 / OpenID Connect error. Throw it anywhere in a route or hook (or pass
  * it to `reply.authError`) and the plugin answers with exactly what the RFCs require.
  * `instanceof AuthError` holds across duplicate installs of the package.
+ *
+ * An error whose status (the `status` option, else the built-in catalog's) is below 500 carries
+ * no stack trace: it is an expected answer to a client, often an attacker's, and capturing the
+ * stack would be most of its cost. Its `stack` is only the `AuthError: <message>` line. A 5xx
+ * error (server_error, temporarily_unavailable, or any `status` of 500 and above) keeps its stack,
+ * and the plugin logs it.
  *
  * @example
  * ```ts
@@ -133,15 +161,20 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * @param options - description, status, challenge parameters, ...
    * @throws TypeError when the code is not a valid OAuth error code (RULES B1)
    */
-  constructor (error: Code, options: AuthErrorOptions = {}) {
+  constructor (error: Code, options: AuthErrorOptions = NO_OPTIONS) {
     if (!isErrorCode(error)) {
       throw new TypeError(`fastify-auth-errors: ${JSON.stringify(String(error)).slice(0, 80)} is not a valid OAuth error code (RFC 6749 A.7)`)
     }
-    const opts = options === null || typeof options !== 'object' ? {} : options
-    super(typeof opts.description === 'string' ? opts.description : (catalog as Record<string, { description: string } | undefined>)[error]?.description ?? error,
+    const opts = options === null || typeof options !== 'object' ? NO_OPTIONS : options
+    const entry = builtIn[error]
+    const limit = Error.stackTraceLimit
+    const skipStack = canSkipStack && (typeof opts.status === 'number' ? opts.status : entry?.status ?? 400) < 500
+    if (skipStack) Error.stackTraceLimit = 0
+    super(typeof opts.description === 'string' ? opts.description : entry?.description ?? error,
       opts.cause === undefined ? undefined : { cause: opts.cause })
+    if (skipStack) Error.stackTraceLimit = limit
     this.error = error
-    this.options = Object.freeze({ ...opts })
+    this.options = copyOptions(opts)
   }
 
   /** `AuthError` (kept for logs and stack traces). */
@@ -155,7 +188,7 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * handler reads it when the plugin's handler is off.
    */
   get statusCode (): number {
-    return this.options.status ?? (catalog as Record<string, { status: number } | undefined>)[this.error]?.status ?? 400
+    return this.options.status ?? builtIn[this.error]?.status ?? 400
   }
 
   /** Whether a value is an `AuthError`, also one created by another copy of this package. */

@@ -28,6 +28,21 @@ interface CompiledVariant {
   readonly title: string
   readonly oauthBody: string
   readonly problemBody: string
+  /** The bodies around their description, for a call that only changes the description. */
+  readonly oauthAround: readonly [string, string]
+  readonly problemAround: readonly [string, string]
+}
+
+/**
+ * A character no sanitised value holds (RULES B2): the bodies compiled around it split into what
+ * comes before and after the description, so a call that only brings its own description
+ * concatenates three strings, and the result is what the serializer would have written.
+ */
+const DESCRIPTION_SLOT = '\u0000'
+
+function around (body: string): readonly [string, string] {
+  const at = body.indexOf(DESCRIPTION_SLOT)
+  return [body.slice(0, at), body.slice(at + DESCRIPTION_SLOT.length)]
 }
 
 /** A catalog entry with everything a response needs precomputed. */
@@ -173,11 +188,15 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
   }
 
   function compileVariant (code: string, status: number, description: string, title: string, uri: string | undefined, problemType: string, numeric: number | undefined): CompiledVariant {
+    const oauth = (text: string): string => serializeOAuthError({ error: code, error_description: text, error_uri: uri })
+    const problem = (text: string): string => serializeProblem({ type: problemType, title, status, detail: text, error: code, code: numeric })
     return {
       description,
       title,
-      oauthBody: serializeOAuthError({ error: code, error_description: description, error_uri: uri }),
-      problemBody: serializeProblem({ type: problemType, title, status, detail: description, error: code, code: numeric })
+      oauthBody: oauth(description),
+      problemBody: problem(description),
+      oauthAround: around(oauth(DESCRIPTION_SLOT)),
+      problemAround: around(problem(DESCRIPTION_SLOT))
     }
   }
 
@@ -343,13 +362,14 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     const details = options.exposeDetails
     const hint = details ? opts.hint : undefined
     const debug = details ? opts.debug ?? causeMessage(opts.cause) : undefined
-    // The precompiled body only when nothing changed, the status included (RULES D3 may turn 401 into 400).
-    const staticBody = variant !== undefined && variant === compiled.variants.get(status) && description === variant.description && uri === compiled.uri &&
+    // The precompiled body when only the description may have changed, the status included
+    // (RULES D3 may turn 401 into 400); the serializer otherwise.
+    const compiledBody = variant !== undefined && variant === compiled.variants.get(status) && uri === compiled.uri &&
       opts.instance === undefined && hint === undefined && debug === undefined
     let body: string
     if (format === 'problem') {
-      body = staticBody
-        ? variant.problemBody
+      body = compiledBody
+        ? description === variant.description ? variant.problemBody : variant.problemAround[0] + description + variant.problemAround[1]
         : serializeProblem({
           type: compiled.problemType,
           title: variant?.title ?? compiled.entry.title ?? titleFromCode(code),
@@ -362,15 +382,16 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
           debug
         })
     } else {
-      body = staticBody
-        ? variant.oauthBody
+      body = compiledBody
+        ? description === variant.description ? variant.oauthBody : variant.oauthAround[0] + description + variant.oauthAround[1]
         : serializeOAuthError({ error: code, error_description: description, error_uri: uri, error_hint: hint, error_debug: debug })
     }
+    // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
     return reply
       .code(status)
       .header('cache-control', 'no-store')
       .header('pragma', 'no-cache')
-      .header('content-type', format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
+      .type(format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
       .send(body)
   }
 

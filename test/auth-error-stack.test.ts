@@ -1,0 +1,58 @@
+import t from 'tap'
+import Fastify from 'fastify'
+import authErrors, { AuthError } from '../lib/index.js'
+
+const FRAME = /\n\s+at /
+
+t.test('a 4xx AuthError is built without stack frames, a 5xx one keeps them for the log', async t => {
+  const limit = Error.stackTraceLimit
+  const client = new AuthError('invalid_grant', { description: 'The code expired' })
+  t.equal(client.stack, 'AuthError: The code expired', 'only the name and message line')
+  t.notMatch(new AuthError('invalid_token').stack, FRAME, 'the catalog status (401) decides')
+  t.notMatch(new AuthError('server_error', { status: 429 }).stack, FRAME, 'an explicit 4xx status decides')
+  t.notMatch(new AuthError('my_own_code' as 'invalid_grant').stack, FRAME, 'a code the built-in catalog lacks counts as 400')
+  t.match(new AuthError('server_error').stack, FRAME, 'the catalog status (500) decides')
+  t.match(new AuthError('temporarily_unavailable').stack, FRAME)
+  t.match(new AuthError('invalid_grant', { status: 503 }).stack, FRAME, 'an explicit 5xx status decides')
+  t.equal(Error.stackTraceLimit, limit, 'Error.stackTraceLimit is left as it was')
+  t.match(new Error('after').stack, FRAME, 'errors built afterwards still capture their stack')
+})
+
+t.test('S1 the stack of a thrown 5xx AuthError reaches the log, the body stays generic', async t => {
+  const logged: Array<{ err?: { stack?: string } }> = []
+  const app = Fastify({
+    logger: {
+      level: 'error',
+      stream: { write: (line: string) => { logged.push(JSON.parse(line)) } }
+    }
+  })
+  await app.register(authErrors)
+  app.get('/', async function failingRoute () {
+    throw new AuthError('server_error', { description: 'The ledger is down' })
+  })
+  const response = await app.inject('/')
+  t.equal(response.statusCode, 500)
+  t.notMatch(response.body, /failingRoute|\bat\b/)
+  t.match(logged[0]?.err?.stack, /failingRoute/)
+})
+
+t.test('S5 AuthError copies its options: the caller\'s object is untouched, an own __proto__ key stays a key', async t => {
+  const options = { description: 'The code expired', status: 400 }
+  const error = new AuthError('invalid_grant', options)
+  t.ok(Object.isFrozen(error.options))
+  t.not(error.options, options)
+  t.same(error.options, options)
+  t.notOk(Object.isFrozen(options), 'the caller\'s object is not frozen')
+
+  const parsed = JSON.parse('{"__proto__":{"polluted":true},"description":"From JSON"}') as { description: string }
+  const fromJson = new AuthError('invalid_grant', parsed)
+  t.equal(Object.getPrototypeOf(fromJson.options), Object.prototype, 'the prototype is not set through the key')
+  t.ok(Object.hasOwn(fromJson.options, '__proto__'))
+  t.equal((fromJson.options as { polluted?: boolean }).polluted, undefined)
+  t.equal(fromJson.options.description, 'From JSON')
+  t.ok(Object.isFrozen(fromJson.options))
+
+  const bare = new AuthError('invalid_grant')
+  t.ok(Object.isFrozen(bare.options))
+  t.same(bare.options, {})
+})
