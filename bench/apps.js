@@ -163,6 +163,9 @@ function pluginRoutes (app) {
   app.post('/throw-auth-error', () => {
     throw new AuthError('invalid_grant', { description: DESCRIPTION })
   })
+  app.post('/auth-error-object', (request, reply) => {
+    reply.authError(new AuthError('invalid_grant', { description: DESCRIPTION }))
+  })
   app.post('/throw-error', () => {
     throw new Error('database connection lost')
   })
@@ -211,30 +214,32 @@ const BEARER = { authorization: 'Bearer mF_9.B5f-4.1JqM' }
 const DPOP = { authorization: 'DPoP Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU', dpop: 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.sig' }
 
 /**
- * The measured routes. `twin` names the hand-written route a ratio is taken against;
+ * The measured routes, each plugin route next to the hand-written route it is compared with, so
+ * that in every round the two run seconds apart. `twin` names the hand-written route a ratio is taken against;
  * `targets` are the issue's goals (`vs` a route id, `min` ratio of requests/s);
  * `same: true` means the twin must send the same response (checked by `verify`).
  * `needs: 'authRedirect'` routes are measured only when the built package has it.
  */
 export const routes = [
-  { id: 'static', label: 'static body, pre-stringified (ceiling)', group: 'baseline', app: 'plain', method: 'POST', url: '/static', status: 400, twin: 'hand' },
   { id: 'hand', label: 'hand-written code().header().send(obj)', group: 'baseline', app: 'plain', method: 'POST', url: '/hand', status: 400, twin: 'hand' },
+  { id: 'authError', label: "reply.authError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 1.05 }] },
+  { id: 'authErrorObject', label: 'reply.authError(new AuthError(...)), not thrown', group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error-object', status: 400, twin: 'hand', same: true },
+  { id: 'throwAuthError', label: "throw new AuthError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/throw-auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 0.95 }, { vs: 'throw400', min: 1.3 }] },
+  { id: 'throw400', label: 'throw Error (statusCode 400), default handler', group: 'baseline', app: 'plain', method: 'POST', url: '/throw-400', status: 400, twin: 'hand' },
+  { id: 'static', label: 'static body, pre-stringified (ceiling)', group: 'baseline', app: 'plain', method: 'POST', url: '/static', status: 400, twin: 'hand' },
   { id: 'handSchema', label: 'hand-written + response schema', group: 'baseline', app: 'plain', method: 'POST', url: '/hand-schema', status: 400, twin: 'hand' },
   { id: 'sensible', label: '@fastify/sensible reply.badRequest', group: 'baseline', app: 'plain', method: 'POST', url: '/sensible', status: 400, twin: 'hand' },
-  { id: 'throw400', label: 'throw Error (statusCode 400), default handler', group: 'baseline', app: 'plain', method: 'POST', url: '/throw-400', status: 400, twin: 'hand' },
   { id: 'throw500', label: 'throw Error, default handler (500)', group: 'baseline', app: 'plain', method: 'POST', url: '/throw-500', status: 500, twin: 'hand' },
-  { id: 'handBearer', label: 'hand-written 401 + Bearer challenge', group: 'baseline', app: 'plain', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'handBearer' },
-  { id: 'handDpop', label: 'hand-written 401 + DPoP challenge + nonce', group: 'baseline', app: 'plain', method: 'GET', url: '/dpop', headers: DPOP, status: 401, twin: 'handDpop' },
-  { id: 'handProblem', label: 'hand-written problem+json', group: 'baseline', app: 'plain', method: 'GET', url: '/problem', status: 400, twin: 'handProblem' },
-  { id: 'handRedirect', label: 'hand-written 302, URL + URLSearchParams', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize', status: 302, twin: 'handRedirect', needs: 'authRedirect' },
-  { id: 'handFormPost', label: 'hand-written form_post HTML page', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', needs: 'authRedirect' },
-  { id: 'authError', label: "reply.authError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 1.05 }] },
-  { id: 'throwAuthError', label: "throw new AuthError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/throw-auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 0.95 }, { vs: 'throw400', min: 1.3 }] },
-  { id: 'bearer', label: 'invalid_token 401 + Bearer challenge', group: 'plugin', app: 'plugin', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'handBearer', same: true, targets: [{ vs: 'handBearer', min: 0.95 }] },
-  { id: 'dpop', label: 'use_dpop_nonce 401 + DPoP challenge + nonce', group: 'plugin', app: 'dpop', method: 'GET', url: '/dpop', headers: DPOP, status: 401, twin: 'handDpop', same: true, targets: [{ vs: 'handDpop', min: 0.95 }] },
-  { id: 'problem', label: 'problem+json (route format)', group: 'plugin', app: 'plugin', method: 'GET', url: '/problem', status: 400, twin: 'handProblem', same: true, targets: [{ vs: 'handProblem', min: 0.95 }] },
   { id: 'serverError', label: 'throw Error -> server_error', group: 'plugin', app: 'plugin', method: 'POST', url: '/throw-error', status: 500, twin: 'throw500' },
+  { id: 'handBearer', label: 'hand-written 401 + Bearer challenge', group: 'baseline', app: 'plain', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'handBearer' },
+  { id: 'bearer', label: 'invalid_token 401 + Bearer challenge', group: 'plugin', app: 'plugin', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'handBearer', same: true, targets: [{ vs: 'handBearer', min: 0.95 }] },
+  { id: 'handDpop', label: 'hand-written 401 + DPoP challenge + nonce', group: 'baseline', app: 'plain', method: 'GET', url: '/dpop', headers: DPOP, status: 401, twin: 'handDpop' },
+  { id: 'dpop', label: 'use_dpop_nonce 401 + DPoP challenge + nonce', group: 'plugin', app: 'dpop', method: 'GET', url: '/dpop', headers: DPOP, status: 401, twin: 'handDpop', same: true, targets: [{ vs: 'handDpop', min: 0.95 }] },
+  { id: 'handProblem', label: 'hand-written problem+json', group: 'baseline', app: 'plain', method: 'GET', url: '/problem', status: 400, twin: 'handProblem' },
+  { id: 'problem', label: 'problem+json (route format)', group: 'plugin', app: 'plugin', method: 'GET', url: '/problem', status: 400, twin: 'handProblem', same: true, targets: [{ vs: 'handProblem', min: 0.95 }] },
+  { id: 'handRedirect', label: 'hand-written 302, URL + URLSearchParams', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize', status: 302, twin: 'handRedirect', needs: 'authRedirect' },
   { id: 'redirect', label: 'reply.authRedirect, query', group: 'plugin', app: 'plugin', method: 'GET', url: '/authorize', status: 302, twin: 'handRedirect', same: true, needs: 'authRedirect', targets: [{ vs: 'handRedirect', min: 0.95 }] },
+  { id: 'handFormPost', label: 'hand-written form_post HTML page', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', needs: 'authRedirect' },
   { id: 'formPost', label: 'reply.authRedirect, form_post', group: 'plugin', app: 'plugin', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', same: true, needs: 'authRedirect', targets: [{ vs: 'handFormPost', min: 0.95 }] },
   { id: 'okPlain', label: 'success route, app without the plugin', group: 'success', app: 'plain', method: 'GET', url: '/ok', status: 200, twin: 'okPlain' },
   { id: 'okPlugin', label: 'success route, app with the plugin', group: 'success', app: 'plugin', method: 'GET', url: '/ok', status: 200, twin: 'okPlain', same: true, targets: [{ vs: 'okPlain', min: 0.99 }] }

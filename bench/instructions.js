@@ -37,7 +37,11 @@ const settings = {
   warmUpRounds: Number(process.env.BENCH_IR_WARMUP_ROUNDS ?? 10),
   warmUpBatch: Number(process.env.BENCH_IR_WARMUP_BATCH ?? 100)
 }
-const V8_FLAGS = ['--min-semi-space-size=1024', '--max-semi-space-size=1024', '--no-minor-gc-task', '--interrupt-budget=4096', '--no-concurrent-recompilation', '--no-concurrent-osr']
+const V8_FLAGS = [
+  '--expose-gc', '--min-semi-space-size=512', '--max-semi-space-size=512', '--no-minor-gc-task', '--no-memory-reducer',
+  '--initial-old-space-size=2048', '--no-allocation-site-pretenuring',
+  '--interrupt-budget=4096', '--no-concurrent-recompilation', '--no-concurrent-osr'
+]
 
 function log (line) {
   process.stderr.write(line + '\n')

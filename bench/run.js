@@ -8,9 +8,10 @@
 // registration cost (bench/register.js), each in a fresh process. Finally the results replace
 // the generated part of docs/benchmarks.md.
 //
-// Settings (environment): BENCH_ROUNDS (5), BENCH_DURATION seconds per run (3),
+// Settings (environment): BENCH_ROUNDS (7), BENCH_DURATION seconds per run (2),
 // BENCH_WARMUP seconds per route (2), BENCH_CONNECTIONS (10), BENCH_PIPELINING (1),
-// BENCH_HEAP_COUNT (1000000), BENCH_NO_PIN=1, BENCH_NO_DOCS=1 (do not write the docs).
+// BENCH_HEAP_COUNT (1000000), BENCH_ROUTES (comma-separated route ids: those and their twins),
+// BENCH_NO_PIN=1, BENCH_NO_DOCS=1 (do not write the docs).
 import { readFileSync } from 'node:fs'
 import { cpus, platform } from 'node:os'
 import { activeRoutes } from './apps.js'
@@ -20,8 +21,8 @@ import {
 import { replaceSection } from './docs.js'
 
 const settings = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 5),
-  duration: Number(process.env.BENCH_DURATION ?? 3),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 7),
+  duration: Number(process.env.BENCH_DURATION ?? 2),
   warmup: Number(process.env.BENCH_WARMUP ?? 2),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   pipelining: Number(process.env.BENCH_PIPELINING ?? 1),
@@ -33,6 +34,19 @@ const cores = pinning()
 
 function log (line) {
   process.stderr.write(line + '\n')
+}
+
+/** The routes BENCH_ROUTES names, with the twins and baselines they are compared with. */
+function selected (list) {
+  const only = process.env.BENCH_ROUTES?.split(',')
+  if (only === undefined) return list
+  const wanted = new Set(only)
+  for (const route of list) {
+    if (!only.includes(route.id)) continue
+    wanted.add(route.twin)
+    for (const target of route.targets ?? []) wanted.add(target.vs)
+  }
+  return list.filter((route) => wanted.has(route.id))
 }
 
 /** Starts a child over IPC and waits for its first message. */
@@ -55,7 +69,7 @@ async function measureHttp () {
     throw new Error('a plugin route and its hand-written twin do not send the same response')
   }
   const load = await start([script('load.js')], cores?.load)
-  const list = activeRoutes(features)
+  const list = selected(activeRoutes(features))
 
   async function hit (route, duration) {
     await server.request({ cmd: 'gc' })
@@ -113,6 +127,7 @@ function targetRows (summary) {
   const rows = []
   for (const { route, ratio } of Object.values(summary)) {
     for (const target of route.targets ?? []) {
+      if (summary[target.vs] === undefined) continue
       const value = ratio(target.vs)
       rows.push({ route, target, value, met: value >= target.min })
     }
@@ -129,7 +144,7 @@ function httpTable (summary) {
     formatNumber(cpuPerRequest, 1),
     (busy * 100).toFixed(0) + '%',
     route.twin === route.id ? '(twin)' : route.twin,
-    route.twin === route.id ? '' : formatRatio(ratio(route.twin))
+    route.twin === route.id || summary[route.twin] === undefined ? '' : formatRatio(ratio(route.twin))
   ])
   return markdownTable(
     ['route', 'what', 'req/s (median)', 'spread', 'server CPU µs/req', 'server busy', 'twin', 'ratio to twin'],

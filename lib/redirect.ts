@@ -189,11 +189,11 @@ interface RedirectCode {
   readonly params: string
 }
 
-/** The error parameters of one response. */
+/** The error parameters of one response; `params` (encoded) only when compiled at registration. */
 interface ErrorParams {
   readonly description: string | undefined
   readonly uri: string | undefined
-  readonly params: string
+  readonly params?: string
 }
 
 function encodeErrorParams (code: string, description: string | undefined, uri: string | undefined): string {
@@ -254,7 +254,7 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? rc.description
     const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? rc.uri
     if (description === rc.description && uri === rc.uri) return rc
-    return { description, uri, params: encodeErrorParams(rc.code, description, uri) }
+    return { description, uri }
   }
 
   function stateOf (reply: FastifyReply, value: unknown): string | undefined {
@@ -303,8 +303,11 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
     return answerDirectly(reply, rc, opts)
   }
 
-  /** Sends the response parameters by the chosen delivery. `params` is encoded; `fields` are raw. */
-  function deliver (reply: FastifyReply, target: SafeRedirectUri, delivery: Delivery, params: string, fields: () => Array<[string, string]>): FastifyReply {
+  /**
+   * Sends the response parameters by the chosen delivery: `params` (encoded) for a query or a
+   * fragment, `fields` (raw) for a form_post page; only the one the delivery needs is built.
+   */
+  function deliver (reply: FastifyReply, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>): FastifyReply {
     reply
       .header('cache-control', 'no-store')
       .header('pragma', 'no-cache')
@@ -320,15 +323,17 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
     const method = reply.request.method
     return reply
       .code(method === 'GET' || method === 'HEAD' ? 302 : 303) // RULES A5: never 307
-      .header('location', delivery === 'query' ? withQuery(target.uri, params) : target.uri + '#' + params)
+      .header('location', delivery === 'query' ? withQuery(target.uri, params()) : target.uri + '#' + params())
       .send()
   }
 
   function sendPlain (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, target: SafeRedirectUri, delivery: Delivery): FastifyReply {
     const error = errorParams(rc, opts)
     const state = stateOf(reply, opts.state)
-    const params = state === undefined ? error.params + issParam : error.params + '&state=' + formEncode(state) + issParam
-    return deliver(reply, target, delivery, params, () => {
+    return deliver(reply, target, delivery, () => {
+      const params = error.params ?? encodeErrorParams(rc.code, error.description, error.uri)
+      return state === undefined ? params + issParam : params + '&state=' + formEncode(state) + issParam
+    }, () => {
       const fields: Array<[string, string]> = [['error', rc.code]]
       if (error.description !== undefined) fields.push(['error_description', error.description])
       if (error.uri !== undefined) fields.push(['error_uri', error.uri])
@@ -370,7 +375,7 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
         reply.log.warn('fastify-auth-errors: the reply was sent while jarm.sign ran; the JARM response is dropped')
         return
       }
-      deliver(reply, target, delivery, 'response=' + jwt, () => [['response', jwt]])
+      deliver(reply, target, delivery, () => 'response=' + jwt, () => [['response', jwt]])
     }).catch((err: unknown) => {
       const message = 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected'
       try {
