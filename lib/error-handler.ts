@@ -98,6 +98,12 @@ export function createErrorHandler (responder: Responder) {
     return reply
   }
 
+  /** RULES E4: a request without credentials gets the bare challenge; the original is still logged, once. */
+  function sendBareChallenge (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+    request.log.info({ statusCode: 401, thrown: describeThrown(error) }, 'fastify-auth-errors: no credentials; answered with a bare challenge')
+    return responder.sendChallenge(reply, {})
+  }
+
   /**
    * Answers any thrown value with a safe auth error. Usable as Fastify's error handler, or
    * called from an application's own handler (`fastify.authErrors.handle`).
@@ -115,8 +121,11 @@ export function createErrorHandler (responder: Responder) {
       }
       // @fastify/jwt and @fastify/bearer-auth: RULES E4 / E5, never their own messages
       const token = answerTokenPluginError(error, request)
-      if (token?.bare === true) return responder.sendChallenge(reply, {})
-      if (token !== undefined) return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
+      if (token?.bare === true) return sendBareChallenge(request, reply, error)
+      if (token !== undefined) {
+        request.log.info({ statusCode: token.status, thrown: describeThrown(error) }, 'fastify-auth-errors: token plugin error answered with ' + token.code)
+        return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
+      }
       mapped = mapForeignError(error)
     } catch {
       mapped = SERVER_ERROR
@@ -124,9 +133,7 @@ export function createErrorHandler (responder: Responder) {
     if (mapped === SERVER_ERROR) {
       return sendServerError(request, reply, error, 'fastify-auth-errors: unexpected error answered with server_error')
     }
-    if (mapped.status === 401 && request.headers.authorization === undefined) {
-      return responder.sendChallenge(reply, {}) // RULES E4: no credentials, so no error code or text
-    }
+    if (mapped.status === 401 && request.headers.authorization === undefined) return sendBareChallenge(request, reply, error)
     request.log.info({ statusCode: mapped.status, thrown: describeThrown(error) }, 'fastify-auth-errors: client error answered with ' + mapped.code)
     return responder.sendError(reply, mapped.code, { status: mapped.status, description: mapped.description })
   }

@@ -166,9 +166,11 @@ function formEncode (value: string): string {
 
 /** Appends parameters to a URI's query, keeping the query it already has (RULES B6). */
 function withQuery (uri: string, params: string): string {
-  if (!uri.includes('?')) return uri + '?' + params
-  const last = uri[uri.length - 1]
-  return last === '?' || last === '&' ? uri + params : uri + '&' + params
+  const mark = uri.indexOf('?')
+  if (mark === -1) return uri + '?' + params
+  // Only the query's own `?` (an empty query) or a trailing `&` can be followed directly: a later
+  // `?` belongs to the last parameter (`cb??` has a parameter named `?`).
+  return mark === uri.length - 1 || uri[uri.length - 1] === '&' ? uri + params : uri + '&' + params
 }
 
 function quotable (value: unknown): string | undefined {
@@ -375,7 +377,12 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
       }
       deliver(reply, target, delivery, () => 'response=' + jwt, () => [['response', jwt]])
     }).catch((err: unknown) => {
-      reply.log.error({ err }, 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected')
+      const message = 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected'
+      try {
+        reply.log.error({ err }, message)
+      } catch {
+        reply.log.error(message) // RULES S2: a thrown value the logger cannot read (a hostile Proxy)
+      }
       if (!reply.sent) answerDirectly(reply, serverError, {})
     })
     return reply

@@ -199,7 +199,12 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     try {
       return sanitizeUri(options.errorUri(code))
     } catch (err) {
-      log.warn({ err, code }, 'fastify-auth-errors: errorUri threw; the code is sent without error_uri')
+      const message = 'fastify-auth-errors: errorUri threw; the code is sent without error_uri'
+      try {
+        log.warn({ err, code }, message)
+      } catch {
+        log.warn({ code }, message) // RULES S2: a thrown value the logger cannot read (a hostile Proxy)
+      }
       return undefined
     }
   }
@@ -407,7 +412,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     }
 
     const nonce = checkNonce(opts.dpopNonce)
-    if (nonce === undefined && NONCE_CODES.has(code)) throw misuse(`${code} needs the dpopNonce option: the response must carry a fresh DPoP-Nonce (RFC 9449 8)`)
+    // The authorization endpoint has no DPoP nonce to give (RFC 9449 8 and 9 are the token endpoint and resources), and its fail-safe answer is never a 500 (RULES A1).
+    if (nonce === undefined && NONCE_CODES.has(code) && kind !== 'authorization') throw misuse(`${code} needs the dpopNonce option: the response must carry a fresh DPoP-Nonce (RFC 9449 8)`)
     // Extra headers first, so the challenge, the nonce and the expose list set below always win.
     setExtraHeaders(reply, opts)
     setChallengeHeaders(reply, challenge, nonce)
