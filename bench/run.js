@@ -203,10 +203,15 @@ async function main () {
     `; ${settings.rounds} interleaved rounds of ${settings.duration} s per route after ${settings.warmup} s warm-up, ` +
     `${settings.connections} connections, pipelining ${settings.pipelining}` +
     (http.features.authRedirect ? '' : '; reply.authRedirect not in this build, so the redirect and form_post routes were skipped')
+  const busy = median(Object.values(summary).map((entry) => entry.busy))
+  const contention = busy < 0.9
+    ? `\n\n**The server was busy only ${(busy * 100).toFixed(0)}% of the time (median): something else shared the machine during this run. ` +
+      'Ratios within a round stay comparable; requests/s and spreads are not. Re-run on a quiet machine.**'
+    : ''
   const report = [
     '### Requests per second',
     '',
-    environment + '.',
+    environment + '.' + contention,
     '',
     httpTable(summary),
     '',
