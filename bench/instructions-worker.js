@@ -1,13 +1,16 @@
 // The process `npm run bench:instructions` runs under callgrind (bench/instructions.js starts it
 // with the valgrind and V8 flags that make the count repeatable; see there).
 //
-//   node bench/instructions-worker.js <dir> <count> <warm-up rounds> <warm-up batch> <rounds> <route ids...>
+//   node --expose-gc bench/instructions-worker.js <dir> <count> <warm-up rounds> <warm-up batch> <rounds> <route ids...>
+//
+// BENCH_MARKS=1 prints a line at each stretch boundary (to line up with --trace-opt output).
 //
 // 1. Warm-up, not instrumented: every route, `warm-up batch` injects at a time, in alternating
-//    order, until V8 has optimised what it will optimise.
+//    order, until V8 has optimised what it will optimise; then two minor collections.
 // 2. Writes <dir>/ready and spins until <dir>/go exists; meanwhile the parent switches
 //    instrumentation on (`callgrind_control -i on`).
-// 3. Counts: each route `count` injects, in `rounds` rounds of alternating order. Every
+// 3. One uncounted pass over every route, then the count: each route `count` injects, in
+//    `rounds` rounds of alternating order. Every
 //    `os.getPriority()` call makes callgrind (--dump-before=uv_os_getpriority) write the counts
 //    since the previous call, so each stretch lands in a file of its own; <dir>/labels.json names
 //    the stretches, and says how many garbage collections ran while counting (there should be none).

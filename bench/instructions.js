@@ -8,10 +8,13 @@
 // - V8 tiers up early (--interrupt-budget=4096) so a short warm-up reaches optimised code, and
 //   compiles on the main thread (--no-concurrent-recompilation, --no-concurrent-osr) so what is
 //   optimised, and when, does not depend on how valgrind schedules helper threads;
-// - the young generation is large enough (1 GiB semi-spaces, no scheduled minor collections)
-//   that no garbage collection runs at all: a collection would land in one stretch and not
-//   another, and a full one throws optimised code away. Allocation is counted; collecting it is
-//   not. The worker reports how many collections ran while counting (there should be none);
+// - no garbage collection runs while counting: a collection would land in one stretch and not
+//   another, and a full one throws optimised code away. The worker empties the young generation
+//   (two minor collections) once it is warm; 512 MiB semi-spaces, no scheduled minor
+//   collections, no memory reducer and a 2 GiB initial old space leave the counted injects room;
+//   allocation-site pretenuring is off, since its decisions after a collection deoptimise code.
+//   Allocation is counted; collecting it is not. The worker reports how many collections ran
+//   while counting (there should be none);
 // - only the main thread is counted (--separate-threads=yes);
 // - each stretch of `count` injects of one route lands in a dump of its own
 //   (--dump-before=uv_os_getpriority: the worker calls os.getPriority() between stretches);
