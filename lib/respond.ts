@@ -176,13 +176,14 @@ function addVary (reply: FastifyReply, name: string): void {
   if (!listed.includes('*') && !listed.includes(name.toLowerCase())) reply.header('vary', current + ', ' + name)
 }
 
-/** How many descriptions one memo keeps; a full memo starts over (descriptions built from request data must not grow it). */
+/**
+ * How many descriptions one memo keeps, and all memos of a registration together; a full memo,
+ * or all of them, start over. Descriptions built from request data must not grow memory: the
+ * memos of a registration hold at most MEMO_TOTAL texts (each description is at most 512
+ * characters, RULES S4).
+ */
 const MEMO_LIMIT = 32
-
-function remember (memo: Map<string, string>, description: string, text: string): void {
-  if (memo.size >= MEMO_LIMIT) memo.clear()
-  memo.set(description, text)
-}
+const MEMO_TOTAL = 256
 
 /** RFC 3986 3.1: an absolute URI starts with a scheme. */
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:/
@@ -291,9 +292,25 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
    * description: descriptions are nearly always literals, so each text is built once, and later
    * responses reuse the same flat string. Bodies are kept per variant (slot 0 RFC 6749, 1 problem),
    * challenges per code (a slot per kind of challenge set: every served scheme or only the one
-   * used, and which scheme was used). Each memo holds at most MEMO_LIMIT descriptions.
+   * used, and which scheme was used). Each memo holds at most MEMO_LIMIT descriptions, all of
+   * them together at most MEMO_TOTAL.
    */
   const memos = new Map<object, Array<Map<string, string> | undefined>>()
+  let remembered = 0
+
+  function remember (memo: Map<string, string>, description: string, text: string): void {
+    if (remembered >= MEMO_TOTAL) {
+      memos.clear()
+      remembered = 0
+      return
+    }
+    if (memo.size >= MEMO_LIMIT) {
+      remembered -= memo.size
+      memo.clear()
+    }
+    memo.set(description, text)
+    remembered++
+  }
 
   function memoOf (owner: object, slot: number): Map<string, string> {
     let slots = memos.get(owner)

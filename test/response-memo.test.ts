@@ -60,3 +60,25 @@ t.test('H1 the same description in both formats gives each format its own body',
     }
   }
 })
+
+t.test('S4 descriptions from request data cannot grow the memos: hundreds of them, across codes, stay correct', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  const codes = ['invalid_request', 'invalid_grant', 'invalid_scope', 'unauthorized_client', 'access_denied', 'invalid_token'] as const
+  app.get('/:code', (request, reply) => {
+    const { code } = request.params as { code: typeof codes[number] }
+    reply.authError(code, { description: (request.query as { description: string }).description })
+  })
+  let checked = 0
+  for (let i = 0; i < 400; i++) {
+    const code = codes[i % codes.length] as string
+    const description = `Request ${i} for ${code} was refused`
+    const response = await app.inject({ url: `/${code}`, query: { description }, headers: { authorization: 'Bearer x' } })
+    if (response.body !== JSON.stringify({ error: code, error_description: description })) t.fail(`${i}: ${response.body}`)
+    if (!String(response.headers['www-authenticate']).includes(`error_description="${description}"`)) t.fail(`${i}: ${response.headers['www-authenticate']}`)
+    checked++
+  }
+  t.equal(checked, 400)
+  const again = await app.inject({ url: '/invalid_grant', query: { description: 'Request 1 for invalid_grant was refused' }, headers: { authorization: 'Bearer x' } })
+  t.equal(again.body, JSON.stringify({ error: 'invalid_grant', error_description: 'Request 1 for invalid_grant was refused' }))
+})
