@@ -85,6 +85,18 @@ function plainRoutes (app) {
   app.post('/throw-500', () => {
     throw new Error('database connection lost')
   })
+  // The least any thrown error can cost: one built at startup, thrown, and answered by an
+  // error handler that sends the hand-written reply (no construction, no decision).
+  const prebuilt = new Error(DESCRIPTION)
+  app.register(async function handWrittenErrorHandler (child) {
+    child.setErrorHandler((error, request, reply) => {
+      reply.code(400).header('cache-control', 'no-store').header('pragma', 'no-cache')
+        .send({ error: 'invalid_grant', error_description: error.message })
+    })
+    child.post('/throw-prebuilt', () => {
+      throw prebuilt
+    })
+  })
   app.get('/resource', (request, reply) => {
     reply.code(401)
       .header('www-authenticate', `Bearer realm="api", error="invalid_token", error_description="${TOKEN_DESCRIPTION}"`)
@@ -225,6 +237,7 @@ export const routes = [
   { id: 'authError', label: "reply.authError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 1.05 }] },
   { id: 'authErrorObject', label: 'reply.authError(new AuthError(...)), not thrown', group: 'plugin', app: 'plugin', method: 'POST', url: '/auth-error-object', status: 400, twin: 'hand', same: true },
   { id: 'throwAuthError', label: "throw new AuthError('invalid_grant', { description })", group: 'plugin', app: 'plugin', method: 'POST', url: '/throw-auth-error', status: 400, twin: 'hand', same: true, targets: [{ vs: 'hand', min: 0.95 }, { vs: 'throw400', min: 1.3 }] },
+  { id: 'throwFloor', label: 'throw of a prebuilt Error, hand-written error handler (floor)', group: 'baseline', app: 'plain', method: 'POST', url: '/throw-prebuilt', status: 400, twin: 'hand' },
   { id: 'throw400', label: 'throw Error (statusCode 400), default handler', group: 'baseline', app: 'plain', method: 'POST', url: '/throw-400', status: 400, twin: 'hand' },
   { id: 'static', label: 'static body, pre-stringified (ceiling)', group: 'baseline', app: 'plain', method: 'POST', url: '/static', status: 400, twin: 'hand' },
   { id: 'handSchema', label: 'hand-written + response schema', group: 'baseline', app: 'plain', method: 'POST', url: '/hand-schema', status: 400, twin: 'hand' },

@@ -104,8 +104,12 @@ export interface AuthErrorOptions {
 
 const kAuthError = Symbol.for('fastify-auth-errors.AuthError')
 
-/** The built-in catalog, read by code (a code an application added is not in it). */
-const builtIn = catalog as Readonly<Record<string, { readonly status: number, readonly description: string } | undefined>>
+/**
+ * The built-in catalog by code (a code an application added is not in it). A `Map`, so that a
+ * code such as `constructor` finds nothing rather than a property of `Object.prototype`, and a
+ * code found in it needs no syntax check.
+ */
+const builtIn: ReadonlyMap<string, { readonly status: number, readonly description: string }> = new Map(Object.entries(catalog))
 
 /**
  * Whether `Error.stackTraceLimit` can be set (it cannot under --frozen-intrinsics). Capturing a
@@ -113,6 +117,14 @@ const builtIn = catalog as Readonly<Record<string, { readonly status: number, re
  * outcome that is never logged with its stack, so those are built without one.
  */
 const canSkipStack = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true
+
+/**
+ * What `Error.stackTraceLimit` holds while a 4xx `AuthError` is built. V8 collects no frames for
+ * a limit that is not a number and, unlike a limit of 0, also skips walking the stack and
+ * recording an empty trace: half the cost of the construction that remains. The `stack` it
+ * leaves unset is then written as V8 would have formatted it with no frames (`name: message`).
+ */
+const NO_STACK_TRACE = undefined as unknown as number
 
 const NO_OPTIONS: Readonly<AuthErrorOptions> = Object.freeze({})
 
@@ -162,17 +174,20 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * @throws TypeError when the code is not a valid OAuth error code (RULES B1)
    */
   constructor (error: Code, options: AuthErrorOptions = NO_OPTIONS) {
-    if (!isErrorCode(error)) {
+    const entry = builtIn.get(error)
+    if (entry === undefined && !isErrorCode(error)) {
       throw new TypeError(`fastify-auth-errors: ${JSON.stringify(String(error)).slice(0, 80)} is not a valid OAuth error code (RFC 6749 A.7)`)
     }
     const opts = options === null || typeof options !== 'object' ? NO_OPTIONS : options
-    const entry = builtIn[error]
     const limit = Error.stackTraceLimit
     const skipStack = canSkipStack && (typeof opts.status === 'number' ? opts.status : entry?.status ?? 400) < 500
-    if (skipStack) Error.stackTraceLimit = 0
+    if (skipStack) Error.stackTraceLimit = NO_STACK_TRACE
     super(typeof opts.description === 'string' ? opts.description : entry?.description ?? error,
       opts.cause === undefined ? undefined : { cause: opts.cause })
-    if (skipStack) Error.stackTraceLimit = limit
+    if (skipStack) {
+      Error.stackTraceLimit = limit
+      this.stack = this.message === '' ? this.name : this.name + ': ' + this.message
+    }
     this.error = error
     this.options = copyOptions(opts)
   }
@@ -188,7 +203,7 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * handler reads it when the plugin's handler is off.
    */
   get statusCode (): number {
-    return this.options.status ?? builtIn[this.error]?.status ?? 400
+    return this.options.status ?? builtIn.get(this.error)?.status ?? 400
   }
 
   /** Whether a value is an `AuthError`, also one created by another copy of this package. */

@@ -142,7 +142,12 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   fastify.decorate('authErrors', decorator)
   if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
 
-  if (options.errorHandler) fastify.setErrorHandler(handle)
+  if (options.errorHandler) {
+    // Returns nothing: a returned reply is a thenable to Fastify, which would then wait on it.
+    fastify.setErrorHandler(function authErrorsErrorHandler (error, request, reply) {
+      handle(error, request, reply)
+    })
+  }
   if (options.notFoundHandler) {
     fastify.setNotFoundHandler(function authErrorsNotFound (_request, reply) {
       responder.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, 'token')

@@ -18,6 +18,40 @@ t.test('a 4xx AuthError is built without stack frames, a 5xx one keeps them for 
   t.match(new Error('after').stack, FRAME, 'errors built afterwards still capture their stack')
 })
 
+t.test('the stack of a 4xx AuthError is formatted as V8 formats an error without frames', async t => {
+  const empty = new AuthError('invalid_grant', { description: '' })
+  t.equal(empty.stack, 'AuthError', 'an empty message leaves the name alone')
+  t.equal(empty.stack, new AuthError('server_error', { description: '' }).stack?.split('\n')[0])
+  t.equal(new AuthError('invalid_grant', { description: 'x' }).stack, new AuthError('server_error', { description: 'x' }).stack?.split('\n')[0],
+    'the same first line as a 5xx error that kept its frames')
+
+  class TokenError extends AuthError {
+    override get name (): string {
+      return 'TokenError'
+    }
+  }
+  t.equal(new TokenError('invalid_token', { description: 'Expired' }).stack, 'TokenError: Expired', 'a subclass keeps its own name')
+
+  t.equal(Object.getOwnPropertyDescriptor(new AuthError('invalid_grant'), 'stack')?.enumerable, false, 'stack stays a non-enumerable own property')
+  const limit = Error.stackTraceLimit
+  try {
+    Error.stackTraceLimit = 3
+    new AuthError('invalid_grant') // eslint-disable-line no-new
+    t.equal(Error.stackTraceLimit, 3, 'an application\'s own limit is put back')
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+})
+
+t.test('codes named like properties of Object.prototype are codes like any other', async t => {
+  for (const code of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const error = new AuthError(code as 'invalid_grant')
+    t.equal(error.message, code, `${code}: the code stands in for a description`)
+    t.equal(error.statusCode, 400, `${code}: status 400`)
+    t.notMatch(error.stack, FRAME)
+  }
+})
+
 t.test('S1 the stack of a thrown 5xx AuthError reaches the log, the body stays generic', async t => {
   const logged: Array<{ err?: { stack?: string } }> = []
   const app = Fastify({

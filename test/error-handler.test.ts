@@ -232,3 +232,24 @@ t.test('errors of encapsulated contexts reach the handler too', async t => {
   t.equal(res.statusCode, 400)
   t.equal(res.json().error, 'access_denied')
 })
+
+t.test('a thrown AuthError is sent once, also when an async onSend hook finishes the reply later', async t => {
+  let hookRuns = 0
+  const { app } = await build({}, app => {
+    app.addHook('onSend', async (_request, reply, payload) => {
+      hookRuns++
+      await new Promise(resolve => setTimeout(resolve, 20))
+      reply.header('x-late', 'yes')
+      return payload
+    })
+    app.post('/token', () => { throw new AuthError('invalid_grant', { description: 'The code expired' }) })
+    app.post('/token-async', async () => { throw new AuthError('invalid_grant', { description: 'The code expired' }) })
+  })
+  for (const url of ['/token', '/token-async']) {
+    const res = await app.inject({ method: 'POST', url })
+    t.equal(res.statusCode, 400, url)
+    t.equal(res.headers['x-late'], 'yes', `${url}: the hook's header is on the response`)
+    t.same(res.json(), { error: 'invalid_grant', error_description: 'The code expired' })
+  }
+  t.equal(hookRuns, 2, 'one onSend per response')
+})
