@@ -150,7 +150,7 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   }
   if (options.notFoundHandler) {
     fastify.setNotFoundHandler(function authErrorsNotFound (_request, reply) {
-      responder.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, 'token')
+      responder.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, { endpoint: 'token' })
     })
   }
   done()

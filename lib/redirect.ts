@@ -283,7 +283,7 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
       .header('x-content-type-options', 'nosniff')
     if (!prefersHtml(reply.request.headers.accept)) {
       // The RFC 6749 body whatever the registration's or the route's format (RULES H2).
-      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri, format: 'oauth' }, 'authorization')
+      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri, format: 'oauth' }, { endpoint: 'authorization' })
     }
     const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ??
       compiled.variants.get(status)?.description ?? compiled.entry.description

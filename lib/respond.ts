@@ -90,6 +90,16 @@ export const CLIENT_AUTHENTICATION_CODES: ReadonlySet<string> = new Set(['invali
 const RESOURCE_CODES: ReadonlySet<string> = new Set(['invalid_token', 'insufficient_scope', 'insufficient_user_authentication'])
 /** Codes whose response must carry a fresh `DPoP-Nonce` (RFC 9449 8 and 9). */
 const NONCE_CODES: ReadonlySet<string> = new Set(['use_dpop_nonce'])
+/** How a sender was reached, beside the call's options. */
+export interface SendContext {
+  /** The kind of request, forced (the not-found handler answers as a token endpoint). */
+  readonly endpoint?: EndpointKind | undefined
+  /** An answer to another library's error: a challenge only on a 401 or a challenge code (RULES I3). */
+  readonly foreign?: boolean | undefined
+}
+
+const NO_CONTEXT: SendContext = Object.freeze({})
+
 /** RFC 9449 4.2: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E. */
 const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 /** RFC 9110 5.1 field-name = token. */
@@ -371,10 +381,13 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
   }
 
   /**
-   * Sends an auth error. `endpoint` forces the kind of request (the not-found handler uses it);
-   * otherwise it comes from the route config, then from the Authorization header.
+   * Sends an auth error. `context.endpoint` forces the kind of request (the not-found handler
+   * uses it); otherwise it comes from the route config, then from the Authorization header.
+   * `context.foreign` marks an answer to another library's error: it carries a challenge only
+   * when it is a 401 or its code is a challenge code (RULES I3).
    */
-  function sendError (reply: FastifyReply, code: string, opts: AuthErrorOptions, endpoint?: EndpointKind): FastifyReply {
+  function sendError (reply: FastifyReply, code: string, opts: AuthErrorOptions, context: SendContext = NO_CONTEXT): FastifyReply {
+    const endpoint = context.endpoint
     const compiled = compiledCode(code)
     const request = reply.request
     const config = routeConfig(request)
@@ -398,7 +411,8 @@ export function createResponder (options: ResolvedOptions, log: FastifyBaseLogge
     // Bearer or DPoP token wherever it is sent (RULES E1, D3). A 5xx is not about credentials: a
     // challenge would make clients retry authentication.
     let challenge: string | undefined
-    if ((resource && status < 500) || status === 401 || (code === 'insufficient_scope' && bound !== undefined)) {
+    const challengeCode = code === 'insufficient_scope' || RESOURCE_CODES.has(code)
+    if (context.foreign === true ? status === 401 || (challengeCode && resource && status < 500) : (resource && status < 500) || status === 401 || (code === 'insufficient_scope' && bound !== undefined)) {
       if (!resource && scheme === 'Basic' && status === 401 && CLIENT_AUTHENTICATION_CODES.has(code)) {
         challenge = templates.Basic.head // RULES D3: the client authenticated with Basic and failed
       } else {
