@@ -179,15 +179,21 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
       throw new TypeError(`fastify-auth-errors: ${JSON.stringify(String(error)).slice(0, 80)} is not a valid OAuth error code (RFC 6749 A.7)`)
     }
     const opts = options === null || typeof options !== 'object' ? NO_OPTIONS : options
+    // Read before the stack limit changes: a getter that throws leaves the process as it was.
+    const status = opts.status
+    const description = opts.description
+    const cause = opts.cause
+    const skipStack = canSkipStack && (typeof status === 'number' ? status : entry?.status ?? 400) < 500
     const limit = Error.stackTraceLimit
-    const skipStack = canSkipStack && (typeof opts.status === 'number' ? opts.status : entry?.status ?? 400) < 500
     if (skipStack) Error.stackTraceLimit = NO_STACK_TRACE
-    super(typeof opts.description === 'string' ? opts.description : entry?.description ?? error,
-      opts.cause === undefined ? undefined : { cause: opts.cause })
-    if (skipStack) {
-      Error.stackTraceLimit = limit
-      this.stack = this.message === '' ? this.name : this.name + ': ' + this.message
+    try {
+      super(typeof description === 'string' ? description : entry?.description ?? error,
+        cause === undefined ? undefined : { cause })
+    } finally {
+      // Restored in all cases: a limit left undefined would strip every later stack in the process.
+      if (skipStack) Error.stackTraceLimit = limit
     }
+    if (skipStack) this.stack = this.message === '' ? this.name : this.name + ': ' + this.message
     this.error = error
     this.options = copyOptions(opts)
   }
@@ -226,4 +232,27 @@ Object.defineProperty(AuthError.prototype, kAuthError, { value: true })
  */
 export function isAuthError (value: unknown): value is AuthError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kAuthError] === true
+}
+
+/**
+ * The options of an error sent with call options: the call's values win, and a call option left
+ * `undefined` (an absent request parameter, say) keeps the error's own value. Every sender that
+ * takes an `AuthError` and options merges them with this one function.
+ *
+ * @example
+ * ```ts
+ * const error = new AuthError('invalid_request', { description: 'The code is missing' })
+ * withCallOptions(error, { description: undefined, state: 'xyz' })
+ * // { description: 'The code is missing', state: 'xyz' }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function withCallOptions<Options extends object> (error: AuthError, call: Options | undefined): Readonly<AuthErrorOptions> & Partial<Options> {
+  if (call === undefined || call === null) return error.options as Readonly<AuthErrorOptions> & Partial<Options>
+  const merged: Record<string, unknown> = Object.assign({}, error.options)
+  for (const key of Object.keys(call)) {
+    const value = (call as Record<string, unknown>)[key]
+    if (value !== undefined && key !== '__proto__') merged[key] = value
+  }
+  return merged as Readonly<AuthErrorOptions> & Partial<Options>
 }

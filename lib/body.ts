@@ -1,6 +1,6 @@
 /**
  * Error bodies: the RFC 6749 JSON object and the RFC 9457 problem details object, each with
- * a serializer compiled once from its schema, and the `Accept` negotiation between them.
+ * a serializer compiled once from its schema.
  *
  * @module
  */
@@ -99,53 +99,4 @@ export function defaultProblemType (code: string): string {
 export function titleFromCode (code: string): string {
   const words = code.replace(/[_-]+/g, ' ').trim()
   return words === '' ? code : words[0]?.toUpperCase() + words.slice(1)
-}
-
-const ACCEPT_LIMIT = 4096
-/** Media types are case-insensitive (RFC 9110 8.3.1): a quick test before parsing. */
-const PROBLEM_WORD = /problem/i
-/** Media ranges that match application/json, by specificity (RFC 9110 12.5.1). */
-const JSON_RANGES: Readonly<Record<string, number>> = { 'application/json': 2, 'application/*': 1, '*/*': 0 }
-
-/** The q-value of a media range; 0 (ignored) when it is malformed: a parameter without `=` or a bad q. */
-function qualityOf (params: string[]): number {
-  for (const param of params) {
-    const eq = param.indexOf('=')
-    if (eq === -1) {
-      if (param.trim() === '') continue
-      return 0
-    }
-    if (param.slice(0, eq).trim().toLowerCase() === 'q') {
-      const q = Number(param.slice(eq + 1).trim())
-      return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 0
-    }
-  }
-  return 1
-}
-
-/**
- * Whether an `Accept` header prefers `application/problem+json` over `application/json`
- * (RFC 9110 12.5.1, q-values honoured, the more specific range wins). A missing, malformed or
- * oversized header never throws and gives `false` (RFC 6749 JSON, the default).
- */
-export function prefersProblem (accept: unknown): boolean {
-  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !PROBLEM_WORD.test(accept)) return false
-  let problem = -1
-  let json = -1
-  let jsonSpecificity = -1
-  for (const range of accept.split(',')) {
-    const [type = '', ...params] = range.split(';')
-    const media = type.trim().toLowerCase()
-    const q = qualityOf(params)
-    if (media === 'application/problem+json') problem = Math.max(problem, q)
-    else {
-      const specificity = JSON_RANGES[media]
-      if (specificity !== undefined && specificity > jsonSpecificity) {
-        json = q
-        jsonSpecificity = specificity
-      }
-    }
-  }
-  // On equal quality, the named problem+json beats a wildcard that only matches JSON.
-  return problem > 0 && (problem > json || (problem === json && jsonSpecificity < 2))
 }

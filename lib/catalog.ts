@@ -76,12 +76,10 @@ export interface CatalogEntry {
   readonly code?: number
   /** Problem details `title`; defaults to the code in words (`invalid_grant` -> `Invalid grant`). */
   readonly title?: string
-  /** Status used instead of `status` when the request is a resource request (e.g. use_dpop_nonce -> 401). */
-  readonly resourceStatus?: number
   /**
-   * Statuses that differ at particular kinds of endpoint (a route's `config.authErrors.endpoint`),
-   * e.g. access_denied is 403 at the CIBA backchannel endpoint. `resourceStatus` is the
-   * shorthand for `statusAt.resource`.
+   * Statuses that differ at particular kinds of endpoint (a route's `config.authErrors.endpoint`,
+   * or `resource` for a request inferred to be one), e.g. access_denied is 403 at the CIBA
+   * backchannel endpoint and use_dpop_nonce 401 at a resource.
    */
   readonly statusAt?: Readonly<Partial<Record<EndpointKind, number>>>
   /** Default body format for this code (a preset's choice); per call and route config still win. */
@@ -91,11 +89,33 @@ export interface CatalogEntry {
    * chosen by passing that `status` at the call (e.g. invalid_token 400 "bad format" / 401 "expired").
    */
   readonly byStatus?: Readonly<Record<string, { readonly description: string, readonly title?: string }>>
+  /**
+   * A resource-server code (RFC 6750 3.1, RFC 9470 3): its response carries the WWW-Authenticate
+   * challenge wherever it is sent, and on an unmarked route it makes the request a resource
+   * request even without an Authorization header (the token may have come in the body or the
+   * query, RFC 6750 2.2 and 2.3). RULES E1.
+   */
+  readonly challenge?: boolean
+  /**
+   * A code about the client's own authentication (RFC 6749 5.2): 401 with the challenge of the
+   * scheme the client used, 400 when it sent no Authorization header (RULES D3).
+   */
+  readonly clientAuthentication?: boolean
+  /** A prompt=none failure (OIDC 3.1.2.6): redirected with error and state only (RULES A4). */
+  readonly promptNone?: boolean
+  /** The response must carry a fresh `DPoP-Nonce` (RFC 9449 8, 9): senders require the `dpopNonce` option. */
+  readonly needsNonce?: boolean
+  /**
+   * The code says a token the client asked about is invalid or inactive: at revocation that is a
+   * success (200, RFC 7009 2.2) and at introspection `{"active":false}` (RFC 7662 2.2), unless the
+   * code is a challenge code about the caller's own Bearer or DPoP credential (RULES D9, D10).
+   */
+  readonly inactiveToken?: boolean
 }
 
 /*
  * The table. Statuses are the defaults a spec gives (400 unless it says otherwise);
- * `resourceStatus` is set only where a resource request takes another status.
+ * `statusAt` is set only where a kind of endpoint takes another status.
  * Descriptions follow RFC 6749 Appendix A.8 (%x20-21 / %x23-5B / %x5D-7E), one
  * sentence of at most 200 characters. `title` is set only where the code in words
  * would lose an acronym. Numeric codes are left to presets.
@@ -154,6 +174,7 @@ const table = {
   },
   invalid_client: {
     status: 401,
+    clientAuthentication: true,
     description: 'Client authentication failed: the client is unknown, sent no client authentication, or used an unsupported method.',
     spec: 'RFC 6749',
     section: '5.2',
@@ -177,6 +198,8 @@ const table = {
   // RFC 6750 3.1 (and RFC 7662 2.3 for introspection callers, RFC 7591 3 for initial access tokens).
   invalid_token: {
     status: 401,
+    challenge: true,
+    inactiveToken: true,
     description: 'The access token is expired, revoked, malformed, or invalid for another reason.',
     spec: 'RFC 6750',
     section: '3.1',
@@ -184,6 +207,7 @@ const table = {
   },
   insufficient_scope: {
     status: 403,
+    challenge: true,
     description: 'The request needs higher privileges than the access token provides.',
     spec: 'RFC 6750',
     section: '3.1',
@@ -202,6 +226,7 @@ const table = {
   // OpenID Connect Core 1.0, 3.1.2.6
   interaction_required: {
     status: 400,
+    promptNone: true,
     description: 'The authorization server needs some form of end-user interaction, which prompt=none does not allow.',
     spec: 'OpenID Connect Core 1.0',
     section: '3.1.2.6',
@@ -209,6 +234,7 @@ const table = {
   },
   login_required: {
     status: 400,
+    promptNone: true,
     description: 'The authorization server needs the end-user to authenticate, which prompt=none does not allow.',
     spec: 'OpenID Connect Core 1.0',
     section: '3.1.2.6',
@@ -216,6 +242,7 @@ const table = {
   },
   account_selection_required: {
     status: 400,
+    promptNone: true,
     description: 'The end-user must select a session or account at the authorization server, which prompt=none does not allow.',
     spec: 'OpenID Connect Core 1.0',
     section: '3.1.2.6',
@@ -223,6 +250,7 @@ const table = {
   },
   consent_required: {
     status: 400,
+    promptNone: true,
     description: 'The authorization server needs the end-user to give consent, which prompt=none does not allow.',
     spec: 'OpenID Connect Core 1.0',
     section: '3.1.2.6',
@@ -382,7 +410,7 @@ const table = {
   // RFC 9449 5, 7.1, 8, 9: 400 at the authorization server, 401 with a DPoP challenge at a resource.
   invalid_dpop_proof: {
     status: 400,
-    resourceStatus: 401,
+    statusAt: { resource: 401 },
     description: 'The DPoP proof is missing, malformed, or failed validation.',
     spec: 'RFC 9449',
     section: '5',
@@ -391,7 +419,8 @@ const table = {
   },
   use_dpop_nonce: {
     status: 400,
-    resourceStatus: 401,
+    needsNonce: true,
+    statusAt: { resource: 401 },
     description: 'The server requires a DPoP nonce: retry with the value of the DPoP-Nonce header in the proof.',
     spec: 'RFC 9449',
     section: '8',
@@ -402,6 +431,7 @@ const table = {
   // RFC 9470 3
   insufficient_user_authentication: {
     status: 401,
+    challenge: true,
     description: 'The authentication event behind the access token does not meet the requirements of the resource server.',
     spec: 'RFC 9470',
     section: '3',
@@ -568,6 +598,7 @@ const table = {
   },
   token_inactive: {
     status: 401,
+    inactiveToken: true,
     description: 'The token is inactive because it is malformed, expired, or otherwise invalid.',
     spec: 'Login Error Codes (seed)',
     section: '401 Error: Unauthorized',
@@ -622,7 +653,7 @@ export type CatalogCode = keyof typeof table
  * @example
  * ```ts
  * catalog.use_dpop_nonce.status          // 400 at the authorization server
- * catalog.use_dpop_nonce.resourceStatus  // 401 on resource requests
+ * catalog.use_dpop_nonce.statusAt?.resource // 401 on resource requests
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
@@ -638,6 +669,22 @@ export const catalog: Readonly<Record<CatalogCode, CatalogEntry>> = deepFreeze(t
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-11.4
  */
 export const catalogCodes: readonly CatalogCode[] = Object.freeze(Object.keys(catalog) as CatalogCode[])
+
+/**
+ * An entry's statuses in words, as the generated reference and the reference page show them:
+ * the default status, then each kind of endpoint where it differs.
+ *
+ * @example
+ * ```ts
+ * statusSummary(catalog.use_dpop_nonce) // '400 (401 on resource requests)'
+ * statusSummary(catalog.access_denied) // '400 (403 at backchannel endpoints)'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function statusSummary (entry: CatalogEntry): string {
+  const others = Object.entries(entry.statusAt ?? {}).map(([kind, status]) => kind === 'resource' ? `${status} on resource requests` : `${status} at ${kind} endpoints`)
+  return others.length === 0 ? String(entry.status) : `${entry.status} (${others.join(', ')})`
+}
 
 /** Freezes the table, each entry and each entry's `endpoints` in place. */
 function deepFreeze<T extends Record<string, { readonly endpoints: readonly EndpointKind[], readonly statusAt?: object }>> (source: T): T {

@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isAuthError, type AuthErrorOptions } from './auth-error.js'
 import { answerTokenPluginError } from './jwt-errors.js'
-import type { Responder } from './respond.js'
+import type { Senders } from './senders.js'
 import { sanitizeDescription } from './sanitize.js'
 
 /** How a foreign error is answered: the code, the status and the description to send. */
@@ -73,7 +73,7 @@ function describeThrown (value: unknown): string {
 /**
  * Builds the error handler of one registration.
  */
-export function createErrorHandler (responder: Responder) {
+export function createErrorHandler (responder: Senders) {
   function logUnexpected (request: FastifyRequest, error: unknown, message: string): void {
     try {
       if (error instanceof Error) request.log.error({ err: error }, message)
@@ -135,7 +135,7 @@ export function createErrorHandler (responder: Responder) {
     }
     if (mapped.status === 401 && request.headers.authorization === undefined) return sendBareChallenge(request, reply, error)
     request.log.info({ statusCode: mapped.status, thrown: describeThrown(error) }, 'fastify-auth-errors: client error answered with ' + mapped.code)
-    return responder.sendError(reply, mapped.code, { status: mapped.status, description: mapped.description })
+    return responder.sendError(reply, mapped.code, { status: mapped.status, description: mapped.description }, { foreign: true })
   }
 }
 

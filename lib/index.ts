@@ -5,18 +5,19 @@
  *
  * @module
  */
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AuthError, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
+import { AuthError, isAuthError, withCallOptions, type AuthErrorCode, type AuthErrorOptions } from './auth-error.js'
 import type { CatalogEntry } from './catalog.js'
-import { createErrorHandler } from './error-handler.js'
-import { resolveOptions, type AuthErrorsOptions, type AuthErrorsRouteConfig, type ResolvedOptions } from './options.js'
+import { AuthErrorsConfigError, ConfigErrorCodes } from './config-error.js'
+import { createErrorHandler, type AuthErrorsHandler } from './error-handler.js'
+import { resolveOptions, type AuthErrorsOptions, type ResolvedOptions } from './options.js'
 import { createRedirector, type AuthRedirectOptions } from './redirect.js'
 import { referenceRoute } from './reference-page.js'
-import { createResponder, type AuthChallengeOptions } from './respond.js'
-import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './responses.js'
+import type { AuthErrorsRouteConfig } from './request-facts.js'
+import { createResponsesBuilder, type ErrorResponses, type ErrorResponsesItem } from './response-schemas.js'
 import { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
-import { isAuthError } from './auth-error.js'
+import { createSenders, type AuthChallengeOptions, type Senders } from './senders.js'
 
 /**
  * The `fastify.authErrors` decorator.
@@ -46,6 +47,20 @@ export interface AuthErrorsDecorator {
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
    */
   responses(...items: readonly ErrorResponsesItem[]): ErrorResponses
+  /**
+   * The `WWW-Authenticate` value the plugin would send, as a string, for transports that carry it
+   * elsewhere (an MCP tool result's `_meta`, a WebSocket close reason, a log): the bare challenge
+   * without a code, else that error's challenge for `request` (a resource request when none is
+   * given); `undefined` when that response carries no challenge (a 5xx, say).
+   *
+   * @example
+   * ```ts
+   * const value = app.authErrors.challenge('insufficient_scope', { scope: 'files:write' })
+   * // 'Bearer realm="api", scope="files:write", error="insufficient_scope", error_description="..."'
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+   */
+  challenge(codeOrError?: AuthErrorCode | AuthError, options?: AuthErrorOptions, request?: FastifyRequest): string | undefined
 }
 
 declare module 'fastify' {
@@ -102,46 +117,62 @@ declare module 'fastify' {
   }
 }
 
-const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
-  let options: ResolvedOptions
-  try {
-    options = resolveOptions(opts)
-  } catch (error) {
-    done(error as Error) // a bad option fails `register`/`ready`, never the process
-    return
+/** The name a decorator or schema of the plugin would take, if something else already has it (RULES I7). */
+function registrationConflict (fastify: FastifyInstance, options: ResolvedOptions): string | undefined {
+  for (const name of ['authError', 'authChallenge', 'authRedirect'] as const) {
+    if (fastify.hasReplyDecorator(name)) return `reply.${name} is already decorated`
   }
-  const responder = createResponder(options, fastify.log)
-  const handle = createErrorHandler(responder)
+  if (fastify.hasDecorator('authErrors')) return 'fastify.authErrors is already decorated (the plugin is registered twice?)'
+  const schemas = fastify.getSchemas() as Record<string, unknown>
+  for (const id of ['OAuthError', 'AuthProblem']) {
+    if (Object.hasOwn(schemas, id)) return `a schema with $id ${id} is already added`
+  }
+  if (options.reference !== undefined && fastify.hasRoute({ method: 'GET', url: options.reference.prefix })) {
+    return `a GET route at the reference prefix ${options.reference.prefix} already exists`
+  }
+  return undefined
+}
 
-  fastify.addSchema(OAuthErrorSchema)
-  fastify.addSchema(AuthProblemSchema)
-
+/** The reply decorators: each one merges an error's options with the call's the same way. */
+function decorateReply (fastify: FastifyInstance, senders: Senders, sendAuthRedirect: ReturnType<typeof createRedirector>): void {
   fastify.decorateReply('authError', function authError (this: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions?: AuthErrorOptions) {
-    if (isAuthError(codeOrError)) {
-      return responder.sendError(this, codeOrError.error, callOptions === undefined ? codeOrError.options : { ...codeOrError.options, ...callOptions })
-    }
-    return responder.sendError(this, codeOrError, callOptions ?? {})
+    if (isAuthError(codeOrError)) return senders.sendError(this, codeOrError.error, withCallOptions(codeOrError, callOptions))
+    return senders.sendError(this, codeOrError, callOptions ?? {})
   })
   fastify.decorateReply('authChallenge', function authChallenge (this: FastifyReply, callOptions?: AuthChallengeOptions) {
-    return responder.sendChallenge(this, callOptions ?? {})
+    return senders.sendChallenge(this, callOptions ?? {})
   })
-  const sendAuthRedirect = createRedirector(options, responder)
   fastify.decorateReply('authRedirect', function authRedirect (this: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions: AuthRedirectOptions) {
     return sendAuthRedirect(this, codeOrError, callOptions)
   })
+}
 
-  const decorator: AuthErrorsDecorator = Object.freeze({
+function createDecorator (options: ResolvedOptions, senders: Senders, handle: AuthErrorsHandler): AuthErrorsDecorator {
+  return Object.freeze({
     catalog: options.catalog,
     create<Code extends AuthErrorCode> (code: Code, createOptions?: AuthErrorOptions): AuthError<Code> {
-      responder.compiledCode(code)
+      senders.catalog.lookup(code)
       return new AuthError(code, createOptions)
     },
     handle,
-    responses: createResponsesBuilder(options, responder.compiledCode)
+    responses: createResponsesBuilder(senders.settings, senders.catalog),
+    challenge (codeOrError?: AuthErrorCode | AuthError, callOptions?: AuthErrorOptions, request?: FastifyRequest): string | undefined {
+      if (isAuthError(codeOrError)) return senders.challengeFor(codeOrError.error, withCallOptions(codeOrError, callOptions), request)
+      return senders.challengeFor(codeOrError, callOptions ?? {}, request)
+    }
   })
-  fastify.decorate('authErrors', decorator)
-  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
+}
 
+function install (fastify: FastifyInstance, options: ResolvedOptions): void {
+  const conflict = registrationConflict(fastify, options)
+  if (conflict !== undefined) throw new AuthErrorsConfigError(ConfigErrorCodes.REGISTRATION_CONFLICT, conflict)
+  const senders = createSenders(options, fastify.log)
+  const handle = createErrorHandler(senders)
+  fastify.addSchema(OAuthErrorSchema)
+  fastify.addSchema(AuthProblemSchema)
+  decorateReply(fastify, senders, createRedirector(options, senders))
+  fastify.decorate('authErrors', createDecorator(options, senders, handle))
+  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
   if (options.errorHandler) {
     // Returns nothing: a returned reply is a thenable to Fastify, which would then wait on it.
     fastify.setErrorHandler(function authErrorsErrorHandler (error, request, reply) {
@@ -150,8 +181,18 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
   }
   if (options.notFoundHandler) {
     fastify.setNotFoundHandler(function authErrorsNotFound (_request, reply) {
-      responder.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, { endpoint: 'token' })
+      senders.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, { endpoint: 'token' })
     })
+  }
+}
+
+const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErrors (fastify, opts, done) {
+  try {
+    install(fastify, resolveOptions(opts))
+  } catch (error) {
+    // A bad option or a conflict fails `register`/`ready`, never the process (RULES I7).
+    done(error as Error)
+    return
   }
   done()
 }
@@ -174,17 +215,18 @@ const plugin: FastifyPluginCallback<AuthErrorsOptions> = function fastifyAuthErr
 const fastifyAuthErrors = fp(plugin, { name: 'fastify-auth-errors', fastify: '5.x' })
 export default fastifyAuthErrors
 
-export { AuthError, isAuthError } from './auth-error.js'
+export { AuthError, isAuthError, withCallOptions } from './auth-error.js'
 export type { AuthErrorCode, AuthErrorCodes, AuthErrorFormat, AuthErrorOptions, AuthScheme } from './auth-error.js'
 export { catalog, catalogCodes, endpointKinds } from './catalog.js'
 export type { CatalogCode, CatalogEntry, EndpointKind } from './catalog.js'
-export { AuthErrorsConfigError, ConfigErrorCodes } from './options.js'
-export type { AuthErrorsOptions, AuthErrorsRouteConfig, CodeDefinition, ReferencePageOptions } from './options.js'
+export { AuthErrorsConfigError, ConfigErrorCodes } from './config-error.js'
+export type { AuthErrorsOptions, CodeDefinition, ReferencePageOptions } from './options.js'
+export type { AuthErrorsRouteConfig, TokenContext } from './request-facts.js'
 export type { AuthRedirectOptions, AuthResponseMode, JarmClaims, JarmOptions } from './redirect.js'
 export { presets } from './presets/index.js'
 export type { AuthenticationApiProblem, LoginErrorCode } from './presets/index.js'
-export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './responses.js'
-export type { AuthChallengeOptions } from './respond.js'
+export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './response-schemas.js'
+export type { AuthChallengeOptions } from './senders.js'
 export { AuthProblemSchema, OAuthErrorSchema } from './schemas.js'
 export type { AuthProblemBody, OAuthErrorBody } from './schemas.js'
 export { DESCRIPTION_LIMIT } from './sanitize.js'

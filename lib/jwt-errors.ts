@@ -11,7 +11,7 @@
  * @module
  */
 import type { FastifyRequest } from 'fastify'
-import { usedScheme } from './respond.js'
+import { schemeOf } from './request-facts.js'
 
 /**
  * How one plugin error is answered:
@@ -92,7 +92,7 @@ export function answerTokenPluginError (error: unknown, request: FastifyRequest)
   if (rule === undefined) return undefined
   if (rule.outcome === 'challenge') return BARE
   if (rule.outcome === 'by_scheme') {
-    const scheme = usedScheme(request)
+    const scheme = schemeOf(request.headers.authorization)
     if (scheme !== 'Bearer' && scheme !== 'DPoP') return BARE
   }
   return { bare: false, code: 'invalid_token', status: 401, description: rule.description as string }

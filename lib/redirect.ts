@@ -12,12 +12,16 @@
  * @module
  */
 import type { FastifyReply } from 'fastify'
-import { isAuthError, type AuthError, type AuthErrorCode } from './auth-error.js'
-import { ERROR_PAGE_CSP, HTML_CONTENT_TYPE, formPostCsp, prefersHtml, renderErrorPage, renderFormPost } from './html.js'
+import { prefersHtml } from './accept.js'
+import { isAuthError, withCallOptions, type AuthError, type AuthErrorCode } from './auth-error.js'
+import type { CompiledCode } from './compiled-catalog.js'
+import { descriptionOf, uriOf } from './decision.js'
+import { ERROR_PAGE_CSP, HTML_CONTENT_TYPE, formPostCsp, renderErrorPage, renderFormPost } from './html.js'
 import type { ResolvedOptions } from './options.js'
 import { checkRedirectUri, redirectUriProblems, type SafeRedirectUri } from './redirect-uri.js'
-import type { CompiledCode, Responder } from './respond.js'
-import { sanitizeDescription, sanitizeUri } from './sanitize.js'
+import { requestFacts } from './request-facts.js'
+import { addVary, noStore } from './response-headers.js'
+import type { Senders } from './senders.js'
 
 /**
  * The response modes `reply.authRedirect` delivers: RFC 6749 / OAuth 2.0 Multiple Response
@@ -138,7 +142,6 @@ const MODES: ReadonlyMap<string, Mode> = new Map([
 const QUERY_TYPES: ReadonlySet<string> = new Set(['code', 'none', ''])
 
 /** OpenID Connect 3.1.2.6 prompt=none errors: redirected with error and state only (RULES A4). */
-const PROMPT_NONE_CODES: ReadonlySet<string> = new Set(['login_required', 'consent_required', 'interaction_required', 'account_selection_required'])
 
 const DEFAULT_JARM_LIFETIME = 600
 /** A compact JWS (three parts) or JWE (five parts), base64url only: safe in a URL as it is. */
@@ -204,7 +207,7 @@ function encodeErrorParams (code: string, description: string | undefined, uri: 
 }
 
 function compileRedirectCode (compiled: CompiledCode): RedirectCode {
-  const brief = PROMPT_NONE_CODES.has(compiled.code)
+  const brief = compiled.entry.promptNone === true
   const description = brief ? undefined : compiled.entry.description
   const uri = brief ? undefined : compiled.uri
   return Object.freeze({ code: compiled.code, compiled, brief, description, uri, params: encodeErrorParams(compiled.code, description, uri) })
@@ -242,17 +245,17 @@ function resolveMode (responseType: unknown, responseMode: unknown): Mode | stri
 /**
  * Builds `reply.authRedirect` for one registration.
  */
-export function createRedirector (options: ResolvedOptions, responder: Responder) {
+export function createRedirector (options: ResolvedOptions, senders: Senders) {
   const issuer = options.issuer
   const issParam = issuer === undefined ? '' : '&iss=' + formEncode(issuer)
   const redirectCodes = new Map<CompiledCode, RedirectCode>()
-  for (const compiled of responder.codes.values()) redirectCodes.set(compiled, compileRedirectCode(compiled))
-  const serverError = redirectCodes.get(responder.compiledCode('server_error')) as RedirectCode
+  for (const compiled of senders.catalog.codes.values()) redirectCodes.set(compiled, compileRedirectCode(compiled))
+  const serverError = redirectCodes.get(senders.catalog.lookup('server_error')) as RedirectCode
 
   function errorParams (rc: RedirectCode, opts: CallOptions): ErrorParams {
     if (rc.brief || (opts.description === undefined && opts.uri === undefined)) return rc
-    const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ?? rc.description
-    const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? rc.uri
+    const description = descriptionOf(rc.compiled, undefined, opts.description)
+    const uri = uriOf(senders.settings, rc.compiled, opts.uri)
     if (description === rc.description && uri === rc.uri) return rc
     return { description, uri }
   }
@@ -277,25 +280,16 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
   function answerDirectly (reply: FastifyReply, rc: RedirectCode, opts: CallOptions): FastifyReply {
     const compiled = rc.compiled
     const status = directStatus(opts.status, compiled.statusAt.authorization ?? compiled.status)
-    reply
-      .header('vary', 'Accept')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-content-type-options', 'nosniff')
-    if (!prefersHtml(reply.request.headers.accept)) {
-      // The RFC 6749 body whatever the registration's or the route's format (RULES H2).
-      return responder.sendError(reply, rc.code, { status, description: opts.description, uri: opts.uri, format: 'oauth' }, { endpoint: 'authorization' })
-    }
-    const description = (opts.description === undefined ? undefined : sanitizeDescription(opts.description)) ??
-      compiled.variants.get(status)?.description ?? compiled.entry.description
-    const uri = (opts.uri === undefined ? undefined : sanitizeUri(opts.uri)) ?? compiled.uri
-    return reply
-      .code(status)
+    // The RFC 6749 body whatever the registration's or the route's format (RULES H2).
+    const decision = senders.decide(rc.code, requestFacts(reply.request, 'authorization'), { status, description: opts.description, uri: opts.uri, format: 'oauth' })
+    addVary(reply, 'Accept')
+    reply.header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff')
+    if (decision.answer !== 'error' || !prefersHtml(reply.request.headers.accept)) return senders.write(reply, decision)
+    return noStore(reply.code(decision.status))
       .header('content-type', HTML_CONTENT_TYPE)
-      .header('cache-control', 'no-store')
-      .header('pragma', 'no-cache')
       .header('content-security-policy', ERROR_PAGE_CSP)
       .header('x-frame-options', 'DENY')
-      .send(renderErrorPage({ status, error: rc.code, description, uri }))
+      .send(renderErrorPage({ status: decision.status, error: rc.code, description: decision.description, uri: decision.uri }))
   }
 
   function refuse (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, problem: string, details?: Record<string, unknown>): FastifyReply {
@@ -308,10 +302,7 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
    * fragment, `fields` (raw) for a form_post page; only the one the delivery needs is built.
    */
   function deliver (reply: FastifyReply, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>): FastifyReply {
-    reply
-      .header('cache-control', 'no-store')
-      .header('pragma', 'no-cache')
-      .header('referrer-policy', 'no-referrer')
+    noStore(reply).header('referrer-policy', 'no-referrer')
     if (delivery === 'form_post') {
       return reply
         .code(200)
@@ -393,20 +384,10 @@ export function createRedirector (options: ResolvedOptions, responder: Responder
    * redirect URI or the response mode is not safe to use.
    */
   return function sendAuthRedirect (reply: FastifyReply, codeOrError: AuthErrorCode | AuthError, callOptions: AuthRedirectOptions | undefined): FastifyReply {
-    let code: string
-    let opts: CallOptions
-    if (isAuthError(codeOrError)) {
-      code = codeOrError.error
-      opts = { ...codeOrError.options }
-      // A call option left undefined (an absent request parameter) keeps the error's own value.
-      for (const [key, value] of Object.entries(callOptions ?? {})) {
-        if (value !== undefined) (opts as Record<string, unknown>)[key] = value
-      }
-    } else {
-      code = codeOrError
-      opts = callOptions ?? {}
-    }
-    const rc = redirectCodes.get(responder.compiledCode(code)) as RedirectCode
+    const code: string = isAuthError(codeOrError) ? codeOrError.error : codeOrError
+    // One merge everywhere: a call option left undefined (an absent request parameter) keeps the error's value.
+    const opts: CallOptions = isAuthError(codeOrError) ? withCallOptions(codeOrError, callOptions) : callOptions ?? {}
+    const rc = redirectCodes.get(senders.catalog.lookup(code)) as RedirectCode
     const target = checkRedirectUri(opts.redirectUri)
     if (!target.ok) {
       const shown = target.problem === 'invalid_characters' || target.problem === 'too_long' ? undefined : quotable(opts.redirectUri)

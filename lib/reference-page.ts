@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
 import { titleFromCode } from './body.js'
-import type { CatalogEntry } from './catalog.js'
-import { specUrl } from './reference.js'
+import { statusSummary, type CatalogEntry } from './catalog.js'
+import { specUrl } from './catalog-markdown.js'
 import { escapeHtml, sanitizeUri } from './sanitize.js'
 
 /** A rendered page and the headers that go with it. */
@@ -40,9 +40,7 @@ function row (name: string, value: string): string {
 }
 
 function statusRows (entry: CatalogEntry): string {
-  let rows = row('Status', entry.resourceStatus === undefined
-    ? String(entry.status)
-    : `${entry.status} (${entry.resourceStatus} on resource requests)`)
+  let rows = row('Status', statusSummary(entry))
   rows += row('Description', escapeHtml(entry.description))
   for (const [status, variant] of Object.entries(entry.byStatus ?? {})) {
     rows += row(`With status ${escapeHtml(status)}`, escapeHtml(variant.description))

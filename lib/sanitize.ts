@@ -159,20 +159,27 @@ export function isHeaderValue (value: unknown): value is string {
   return typeof value === 'string' && HEADER_VALUE_SAFE.test(value)
 }
 
-const HTML_ESCAPES: Record<string, string> = {
+const HTML_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
-  '\'': '&#39;'
-}
-const HTML_UNSAFE = /[&<>"']/g
+  '\'': '&#39;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;'
+})
+const HTML_UNSAFE = /[&<>"'\t\n\r]/g
 
 function escapeHtmlChar (char: string): string {
   return HTML_ESCAPES[char] as string
 }
 
-/** Escapes text for an HTML text node or a double-quoted attribute value. */
+/**
+ * Escapes text for an HTML text node or a double-quoted attribute value: the one HTML escaper of
+ * the package. Tab, CR and LF become character references, so the HTML parser's newline
+ * normalisation does not touch them in an attribute value.
+ */
 export function escapeHtml (value: string): string {
   return value.replace(HTML_UNSAFE, escapeHtmlChar)
 }

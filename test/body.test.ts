@@ -1,5 +1,6 @@
 import t from 'tap'
-import { defaultProblemType, prefersProblem, serializeOAuthError, serializeProblem, titleFromCode } from '../lib/body.js'
+import { defaultProblemType, serializeOAuthError, serializeProblem, titleFromCode } from '../lib/body.js'
+import { prefersProblem } from '../lib/accept.js'
 
 t.test('the compiled OAuth serializer writes members in schema order and skips undefined ones', async t => {
   const json = serializeOAuthError({ error_uri: 'https://x.example/e', error: 'invalid_grant', error_description: undefined })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { catalog, catalogCodes, endpointKinds, type CatalogEntry } from '../lib/catalog.js'
-import { renderCatalogMarkdown, specUrl } from '../lib/reference.js'
+import { renderCatalogMarkdown, specUrl } from '../lib/catalog-markdown.js'
 
 const entries = Object.entries(catalog) as Array<[string, CatalogEntry]>
 
@@ -77,8 +77,8 @@ t.test('B2 every default description is RFC-safe ASCII', async (t) => {
 t.test('every status is an integer in 400-599, resource statuses too', async (t) => {
   for (const [code, e] of entries) {
     t.ok(Number.isInteger(e.status) && e.status >= 400 && e.status <= 599, `${code}: ${e.status}`)
-    if (e.resourceStatus !== undefined) {
-      t.ok(Number.isInteger(e.resourceStatus) && e.resourceStatus >= 400 && e.resourceStatus <= 599, `${code} resource`)
+    if (e.statusAt?.resource !== undefined) {
+      t.ok(Number.isInteger(e.statusAt?.resource) && e.statusAt?.resource >= 400 && e.statusAt?.resource <= 599, `${code} resource`)
     }
   }
 })
@@ -202,10 +202,10 @@ t.test('E5 invalid_request 400, invalid_token 401, insufficient_scope 403 at a r
 })
 
 t.test('F3 DPoP codes take 401 on resource requests', async (t) => {
-  t.equal(entry('use_dpop_nonce').resourceStatus, 401)
-  t.equal(entry('invalid_dpop_proof').resourceStatus, 401)
+  t.equal(entry('use_dpop_nonce').statusAt?.resource, 401)
+  t.equal(entry('invalid_dpop_proof').statusAt?.resource, 401)
   for (const [code, e] of entries) {
-    if (!['use_dpop_nonce', 'invalid_dpop_proof'].includes(code)) t.equal(e.resourceStatus, undefined, code)
+    if (!['use_dpop_nonce', 'invalid_dpop_proof'].includes(code)) t.equal(e.statusAt?.resource, undefined, code)
   }
 })
 

@@ -224,7 +224,8 @@ t.test('Bad input: a bad codes table fails registration with FST_AUTH_ERRORS_INV
     ['an entry that is an array', { invalid_grant: [] }, /codes\.invalid_grant must be an object/],
     ['a format that is not a body format', { invalid_grant: { format: 'negotiate' } }, /codes\.invalid_grant\.format/],
     ['an unknown endpoint kind', { invalid_grant: { endpoints: ['userinfo'] } }, /codes\.invalid_grant\.endpoints/],
-    ['a bad resource status', { invalid_grant: { resourceStatus: 302 } }, /codes\.invalid_grant\.resourceStatus/],
+    ['a bad resource status', { invalid_grant: { statusAt: { resource: 302 } } }, /codes\.invalid_grant\.statusAt\.resource/],
+    ['a field that is gone', { invalid_grant: { resourceStatus: 401 } }, /codes\.invalid_grant has an unknown field "resourceStatus"/],
     ['codes as an array', [], /codes must be an object keyed by error code/],
     ['codes as a string', 'presets.loginErrorCodes', /codes must be an object keyed by error code/],
     ['a code outside the RFC 6749 charset', { 'bad"code': { status: 400, description: 'x' } }, /"bad\\"code" is not a valid OAuth error code/]

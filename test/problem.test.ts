@@ -6,7 +6,8 @@ import authErrors, {
   AuthError, catalog, endpointKinds,
   type AuthErrorCode, type AuthErrorOptions, type AuthErrorsOptions, type EndpointKind
 } from '../lib/index.js'
-import { defaultProblemType, prefersProblem, titleFromCode } from '../lib/body.js'
+import { defaultProblemType, titleFromCode } from '../lib/body.js'
+import { prefersProblem } from '../lib/accept.js'
 
 const PROBLEM = 'application/problem+json; charset=utf-8'
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -95,17 +96,21 @@ t.test('H1 the status member equals the HTTP status for every code, on every kin
 })
 
 t.test('H1 type is an absolute URI: errorUri when absolute, a tag: URI otherwise', async (t) => {
-  const relative = await build({ format: 'problem', errorUri: (code) => '/errors#' + code })
-  const res = await relative.inject('/' + query('invalid_scope'))
-  t.equal(res.json().type, 'tag:fastify-auth-errors,2026:invalid_scope', 'a relative error_uri is not a problem type')
-  const oauth = await relative.inject('/' + query('invalid_scope', { format: 'oauth' }))
-  t.equal(oauth.json().error_uri, '/errors#invalid_scope', 'the OAuth body keeps the relative error_uri')
+  // RULES B3: a relative error_uri is resolved against the reference page's baseUrl ...
+  const resolved = await build({ format: 'problem', errorUri: (code) => '/errors#' + code, reference: { baseUrl: 'https://api.example.com' } })
+  const res = await resolved.inject('/' + query('invalid_scope'))
+  t.equal(res.json().type, 'https://api.example.com/errors#invalid_scope', 'the resolved error_uri is the problem type')
+  const oauth = await resolved.inject('/' + query('invalid_scope', { format: 'oauth' }))
+  t.equal(oauth.json().error_uri, 'https://api.example.com/errors#invalid_scope', 'the OAuth body carries the absolute error_uri')
+  // ... and refused at register without one.
+  const refused = Fastify()
+  await t.rejects(async () => { await refused.register(authErrors, { errorUri: (code) => '/errors#' + code }) }, { code: 'FST_AUTH_ERRORS_INVALID_ERROR_URI', message: /errorUri gives "\/errors#invalid_request"/ })
 
   const none = await build({ format: 'problem', codes: { 'odd code': { status: 400, description: 'A code with a space.' } } })
   const odd = await none.inject('/' + query('odd code'))
   t.equal(odd.json().type, 'tag:fastify-auth-errors,2026:odd%20code')
   t.equal(defaultProblemType('invalid_grant'), 'tag:fastify-auth-errors,2026:invalid_grant')
-  for (const type of [res.json().type, odd.json().type]) t.match(type, /^[a-z][a-z0-9+.-]*:[^\s]+$/, 'absolute URI without spaces')
+  for (const type of [res.json().type as string, odd.json().type as string]) t.match(type, /^[a-z][a-z0-9+.-]*:[^\s]+$/, 'absolute URI without spaces')
   t.ok(new URL(odd.json().type).protocol === 'tag:')
 })
 

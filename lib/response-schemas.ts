@@ -8,11 +8,13 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http'
-import type { AuthErrorCode, AuthErrorFormat } from './auth-error.js'
-import { serializeOAuthError, serializeProblem, titleFromCode } from './body.js'
+import type { AuthErrorCode, AuthErrorFormat, AuthErrorOptions } from './auth-error.js'
+import { errorBody } from './error-body.js'
 import { endpointKinds, type EndpointKind } from './catalog.js'
-import { AuthErrorsConfigError, ConfigErrorCodes, type ResolvedOptions } from './options.js'
-import { CLIENT_AUTHENTICATION_CODES, type CompiledCode } from './respond.js'
+import type { CompiledCatalog, CompiledCode } from './compiled-catalog.js'
+import { AuthErrorsConfigError, ConfigErrorCodes } from './config-error.js'
+import { decideError, formatOf, type DecisionSettings, type ErrorDecision } from './decision.js'
+import type { UsedScheme } from './request-facts.js'
 
 /**
  * Options of `responses(...)`: how the route that uses the map is configured.
@@ -141,40 +143,41 @@ function misuse (message: string): AuthErrorsConfigError {
   return new AuthErrorsConfigError(ConfigErrorCodes.INVALID_ARGUMENT, 'responses(): ' + message)
 }
 
-/** The statuses a code can be sent with on a route of that kind (undefined: an unmarked route, maybe a resource request). */
-function statusesOf (compiled: CompiledCode, kind: EndpointKind | undefined): number[] {
-  const statuses = kind === undefined ? [compiled.status, compiled.resourceStatus] : [compiled.statusAt[kind] ?? compiled.status]
-  // RULES D3: a client that did not authenticate with the Authorization header gets 400, not 401.
-  if (kind !== 'resource' && CLIENT_AUTHENTICATION_CODES.has(compiled.code)) statuses.push(400)
-  for (const status of Object.keys(compiled.entry.byStatus ?? {})) statuses.push(Number(status))
-  return statuses
+/** The Authorization schemes a documented request may carry: none, Basic (client authentication), Bearer. */
+const DOCUMENTED_SCHEMES: readonly (UsedScheme | undefined)[] = [undefined, 'Basic', 'Bearer']
+/** Options that let every code be decided for the documentation (use_dpop_nonce needs a nonce). */
+const DOCUMENTED_OPTIONS: AuthErrorOptions = Object.freeze({ dpopNonce: 'nonce' })
+
+/**
+ * The responses a code can be sent as on a route of a kind: the decision (lib/decision.ts) asked
+ * for every documented scheme and every status the code is documented with, and for both formats
+ * when the route negotiates. No rule is restated here.
+ */
+function decisionsOf (settings: DecisionSettings, compiled: CompiledCode, kind: EndpointKind | undefined, format: AuthErrorFormat | undefined): ErrorDecision[] {
+  const config = { endpoint: kind, format }
+  const accepts = formatOf(settings, compiled, { endpoint: kind, config, scheme: undefined, accept: undefined }, undefined) === 'negotiate'
+    ? [undefined, 'application/problem+json']
+    : [undefined]
+  // An unmarked route is a resource request when a Bearer token came, for codes a resource sends.
+  const schemes = kind === undefined && compiled.entry.endpoints?.includes('resource') !== true ? [undefined, 'Basic' as const] : DOCUMENTED_SCHEMES
+  const statuses = [undefined, ...Object.keys(compiled.entry.byStatus ?? {}).map(Number)]
+  const decisions: ErrorDecision[] = []
+  for (const scheme of schemes) {
+    for (const status of statuses) {
+      for (const accept of accepts) {
+        const decision = decideError(settings, compiled, { endpoint: kind, config, scheme, accept }, { ...DOCUMENTED_OPTIONS, status }, {})
+        if (decision.answer === 'error') decisions.push(decision)
+      }
+    }
+  }
+  return decisions
 }
 
 /**
  * Builds `responses(...)` for one registration.
  */
-export function createResponsesBuilder (options: ResolvedOptions, compiledCode: (code: string) => CompiledCode) {
-  function formatsOf (compiled: CompiledCode, kind: EndpointKind | undefined, format: AuthErrorFormat | undefined): readonly BodyFormat[] {
-    // RULES H2: protocol endpoints keep the RFC 6749 body; otherwise route config > entry > registration.
-    const effective = kind !== undefined && kind !== 'resource' ? 'oauth' : format ?? compiled.format ?? options.format
-    return effective === 'negotiate' ? ['oauth', 'problem'] : [effective]
-  }
-
-  function example (compiled: CompiledCode, status: number, format: BodyFormat): ErrorExample {
-    const variant = compiled.variants.get(status)
-    const description = variant?.description ?? compiled.entry.description
-    const body = format === 'problem'
-      ? serializeProblem({
-        type: compiled.problemType,
-        title: variant?.title ?? compiled.entry.title ?? titleFromCode(compiled.code),
-        status,
-        detail: description,
-        error: compiled.code,
-        code: compiled.entry.code
-      })
-      : serializeOAuthError({ error: compiled.code, error_description: description, error_uri: compiled.uri })
-    return { summary: compiled.code + ': ' + description, value: JSON.parse(body) }
-  }
+export function createResponsesBuilder (settings: DecisionSettings, catalog: CompiledCatalog) {
+  const entries = [...catalog.codes.values()]
 
   function uses (items: readonly unknown[]): { list: Use[], format: AuthErrorFormat | undefined } {
     let endpoint: EndpointKind | undefined
@@ -191,11 +194,11 @@ export function createResponsesBuilder (options: ResolvedOptions, compiledCode: 
     for (const item of items) {
       if (typeof item === 'string' && KINDS.has(item)) {
         const kind = item as EndpointKind
-        for (const [code, entry] of Object.entries(options.catalog)) {
-          if (entry.endpoints?.includes(kind) === true) list.push({ code, kind })
+        for (const compiled of entries) {
+          if (compiled.entry.endpoints?.includes(kind) === true) list.push({ code: compiled.code, kind })
         }
       } else if (typeof item === 'string') {
-        compiledCode(item) // throws FST_AUTH_ERRORS_UNKNOWN_CODE for a code the catalog does not have
+        catalog.lookup(item) // throws FST_AUTH_ERRORS_UNKNOWN_CODE for a code the catalog does not have
         list.push({ code: item, kind: endpoint })
       } else if (item === null || typeof item !== 'object') {
         throw misuse(`name error codes or endpoint kinds (${endpointKinds.join(', ')}), got ${String(item)}`)
@@ -214,18 +217,14 @@ export function createResponsesBuilder (options: ResolvedOptions, compiledCode: 
     const byStatus = new Map<number, Map<BodyFormat, Map<string, ErrorExample>>>()
     const challenged = new Set<number>()
     for (const { code, kind } of list) {
-      const compiled = compiledCode(code)
-      const resource = kind === 'resource' || (kind === undefined && compiled.entry.endpoints?.includes('resource') === true)
-      for (const status of statusesOf(compiled, kind)) {
-        // As lib/respond.ts: a challenge on a resource request's 4xx, on every 401 and on insufficient_scope (RULES E1).
-        if ((resource && status < 500) || status === 401 || code === 'insufficient_scope') challenged.add(status)
+      for (const decision of decisionsOf(settings, catalog.lookup(code), kind, format)) {
+        const status = decision.status
+        if (decision.challenge !== undefined) challenged.add(status)
         let formats = byStatus.get(status)
         if (formats === undefined) byStatus.set(status, formats = new Map())
-        for (const bodyFormat of formatsOf(compiled, kind, format)) {
-          let examples = formats.get(bodyFormat)
-          if (examples === undefined) formats.set(bodyFormat, examples = new Map())
-          if (!examples.has(code)) examples.set(code, example(compiled, status, bodyFormat))
-        }
+        let examples = formats.get(decision.format)
+        if (examples === undefined) formats.set(decision.format, examples = new Map())
+        if (!examples.has(code)) examples.set(code, { summary: code + ': ' + decision.description, value: JSON.parse(errorBody(decision)) })
       }
     }
 

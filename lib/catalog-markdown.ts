@@ -6,14 +6,15 @@
  * @example
  * ```ts
  * import { catalog } from './catalog.js'
- * import { renderCatalogMarkdown } from './reference.js'
+ * import { renderCatalogMarkdown } from './catalog-markdown.js'
  * const page = renderCatalogMarkdown(catalog)
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @module
  */
 
-import type { CatalogEntry } from './catalog.js'
+import { statusSummary, type CatalogEntry } from './catalog.js'
+import { escapeHtml } from './sanitize.js'
 
 /** Where the documents that are not RFCs live (no stable section anchors, so no fragment). */
 const documentUrls: Readonly<Record<string, string>> = Object.freeze({
@@ -62,28 +63,9 @@ function cell (text: string): string {
   return text.replace(/[\r\n\t]+/g, ' ').replace(/[|\\<>&`]/g, (c) => cellEscapes[c] as string)
 }
 
-const attributeEscapes: Readonly<Record<string, string>> = Object.freeze({
-  '"': '&quot;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '&': '&amp;'
-})
-
-/** Makes a code usable as an HTML attribute value. */
-function attribute (text: string): string {
-  return text.replace(/["<>&]/g, (c) => attributeEscapes[c] as string)
-}
-
 /** Makes a code usable inside a backtick code span in a table cell. */
 function codeSpan (text: string): string {
   return '`' + text.replace(/[\r\n\t`]+/g, ' ').replace(/\|/g, '\\|') + '`'
-}
-
-function statusCell (entry: CatalogEntry): string {
-  const others: string[] = []
-  if (entry.resourceStatus !== undefined) others.push(`${entry.resourceStatus} on resource requests`)
-  for (const [kind, status] of Object.entries(entry.statusAt ?? {})) others.push(`${status} at ${kind} endpoints`)
-  return others.length === 0 ? String(entry.status) : `${entry.status} (${others.join(', ')})`
 }
 
 function definedInCell (entry: CatalogEntry): string {
@@ -101,7 +83,7 @@ function endpointsCell (entry: CatalogEntry): string {
  * Renders a catalog as the Markdown error reference (`docs/errors.md`): a title, a note that the
  * page is generated, and a table with one row per code in alphabetical order. Each code cell
  * carries an HTML anchor named after the code, so `errors.md#invalid_grant` links to its row.
- * A `resourceStatus` is shown beside the status (`400 (401 on resource requests)`).
+ * A status that differs at a kind of endpoint is shown beside the status (`400 (401 on resource requests)`).
  *
  * @param catalog - The codes to list, e.g. the built-in `catalog` or one merged with a preset.
  * @returns The page, ending with a newline.
@@ -124,7 +106,7 @@ export function renderCatalogMarkdown (catalog: Readonly<Record<string, CatalogE
   ]
   for (const code of Object.keys(catalog).sort()) {
     const entry = catalog[code] as CatalogEntry
-    lines.push(`| <a id="${attribute(code)}"></a>${codeSpan(code)} | ${statusCell(entry)} | ${cell(entry.description)} | ${definedInCell(entry)} | ${endpointsCell(entry)} |`)
+    lines.push(`| <a id="${escapeHtml(code)}"></a>${codeSpan(code)} | ${statusSummary(entry)} | ${cell(entry.description)} | ${definedInCell(entry)} | ${endpointsCell(entry)} |`)
   }
   return lines.join('\n') + '\n'
 }

@@ -42,7 +42,7 @@ async function checkExamples (t: TestT, app: FastifyInstance, map: ErrorResponse
       for (const [code, example] of Object.entries(mediaType.examples)) {
         // An unmarked route takes a resource status when the request carries a token; at introspection,
         // invalid_token is about the caller's own token (RFC 7662 2.3), else it is {"active":false}.
-        const resourceStatus = route === 'unmarked' && status === String(catalog[code as keyof typeof catalog]?.resourceStatus)
+        const resourceStatus = route === 'unmarked' && status === String(catalog[code as keyof typeof catalog]?.statusAt?.resource)
         const headers = resourceStatus || (route === 'introspection' && code === 'invalid_token') ? { authorization: 'DPoP x' } : {}
         const res = await app.inject({ url: `/${route}?code=${code}&status=${status}&format=${format}`, headers })
         t.equal(res.statusCode, Number(status), `${route} ${code} ${status}`)

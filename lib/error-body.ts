@@ -1,0 +1,34 @@
+/**
+ * The body of an error decision, as the senders write it and `responses()` shows it in examples.
+ *
+ * @module
+ */
+import { serializeOAuthError, serializeProblem } from './body.js'
+import type { ErrorDecision } from './decision.js'
+
+/**
+ * The body of an error decision: the one compiled at registration when only the description may
+ * differ (the description goes between its two halves), the serializer otherwise.
+ */
+export function errorBody (decision: ErrorDecision): string {
+  const { compiled, variant, description } = decision
+  const problem = decision.format === 'problem'
+  if (variant !== undefined && decision.uri === compiled.uri && decision.instance === undefined && decision.hint === undefined && decision.debug === undefined) {
+    if (description === variant.description) return problem ? variant.problemBody : variant.oauthBody
+    const [open, close] = problem ? variant.problemAround : variant.oauthAround
+    return open + description + close
+  }
+  return problem
+    ? serializeProblem({
+      type: compiled.problemType,
+      title: variant?.title ?? compiled.title,
+      status: decision.status,
+      detail: description,
+      instance: decision.instance,
+      error: compiled.code,
+      code: compiled.entry.code,
+      hint: decision.hint,
+      debug: decision.debug
+    })
+    : serializeOAuthError({ error: compiled.code, error_description: description, error_uri: decision.uri, error_hint: decision.hint, error_debug: decision.debug })
+}

@@ -1,0 +1,148 @@
+/**
+ * The senders behind `reply.authError`, `reply.authChallenge`, the error handler and the
+ * not-found handler: each asks lib/decision.ts what the response is, then writes that decision
+ * onto the reply. Writing is all this module does: the challenge string from its plan, the
+ * headers, and the body (the one compiled at registration when only the description changed).
+ *
+ * @module
+ */
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import type { AuthErrorOptions } from './auth-error.js'
+import { OAUTH_CONTENT_TYPE, PROBLEM_CONTENT_TYPE } from './body.js'
+import { errorBody } from './error-body.js'
+import { buildChallenge, compileChallengeTemplates, dpopTail, type ChallengeTemplates } from './challenge.js'
+import { compileCatalog, type CompiledCatalog } from './compiled-catalog.js'
+import {
+  decideChallenge, decideError,
+  type BareChallengeOptions, type ChallengeDecision, type ChallengePlan, type Decision, type DecisionSettings,
+  type SendContext
+} from './decision.js'
+import type { ResolvedOptions } from './options.js'
+import { requestFacts, type RequestFacts } from './request-facts.js'
+import { EXPOSE_BOTH, EXPOSE_CHALLENGE, EXPOSE_NONCE, addVary, exposeHeaders, noStore } from './response-headers.js'
+
+export type { SendContext } from './decision.js'
+
+/**
+ * Options of `reply.authChallenge`.
+ *
+ * @example
+ * ```ts
+ * return reply.authChallenge({ schemes: ['Bearer', 'DPoP'], scope: 'read' })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export interface AuthChallengeOptions extends BareChallengeOptions {
+  /** The schemes to challenge with (default: the registration's `schemes`). */
+  readonly schemes?: readonly ('Bearer' | 'DPoP')[]
+  /** Scope the resource needs, as a space-separated string or an array. */
+  readonly scope?: string | readonly string[]
+  /** DPoP `algs` for this response (default: the registration's `algs`). */
+  readonly algs?: string | readonly string[]
+  /** A `DPoP-Nonce` to send with the challenge (RFC 9449 9). */
+  readonly dpopNonce?: string
+}
+
+const NO_CONTEXT: SendContext = Object.freeze({})
+
+/** The WWW-Authenticate value of a challenge plan. */
+function challengeValue (templates: ChallengeTemplates, resourceMetadata: string | undefined, plan: ChallengePlan): string {
+  if (plan.basic) return templates.Basic.head
+  const dpop = plan.algs === undefined ? templates.DPoP.tail : dpopTail(plan.algs, resourceMetadata)
+  let value = ''
+  for (const scheme of plan.schemes) {
+    const challenge = buildChallenge(templates[scheme], scheme === plan.errorScheme ? plan.params : plan.others, scheme === 'DPoP' ? dpop : templates[scheme].tail)
+    value = value === '' ? challenge : value + ', ' + challenge
+  }
+  return value
+}
+
+/**
+ * Sets the challenge and the nonce, and lists them in `Access-Control-Expose-Headers`.
+ * `reply.header` replaces a value already set, so the reply never carries two
+ * `DPoP-Nonce` or two `WWW-Authenticate` fields (RULES D7, F3, F5).
+ */
+function setChallengeHeaders (reply: FastifyReply, challenge: string | undefined, nonce: string | undefined): void {
+  if (nonce !== undefined) reply.header('dpop-nonce', nonce)
+  if (challenge !== undefined) reply.header('www-authenticate', challenge)
+  if (challenge !== undefined || nonce !== undefined) {
+    exposeHeaders(reply, challenge === undefined ? EXPOSE_NONCE : nonce === undefined ? EXPOSE_CHALLENGE : EXPOSE_BOTH)
+  }
+}
+
+/** The decision settings of a registration. */
+function decisionSettings (options: ResolvedOptions): DecisionSettings {
+  return Object.freeze({ schemes: options.schemes, format: options.format, exposeDetails: options.exposeDetails, referenceUrl: options.reference?.url })
+}
+
+/**
+ * Builds the senders of one registration: the compiled catalog and challenge templates are
+ * made here once.
+ */
+export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger) {
+  const catalog: CompiledCatalog = compileCatalog({ catalog: options.catalog, errorUri: options.errorUri, referenceUrl: options.reference?.url }, log)
+  const templates = compileChallengeTemplates(options)
+  const settings = decisionSettings(options)
+
+  function challengeOf (plan: ChallengePlan | undefined): string | undefined {
+    return plan === undefined ? undefined : challengeValue(templates, options.resourceMetadata, plan)
+  }
+
+  /** Decides the response to `code` for a request's facts. */
+  function decide (code: string, facts: RequestFacts, opts: AuthErrorOptions, context: SendContext = NO_CONTEXT): Decision {
+    return decideError(settings, catalog.lookup(code), facts, opts, context)
+  }
+
+  function writeError (reply: FastifyReply, decision: Decision): FastifyReply {
+    if (decision.answer === 'not_an_error') {
+      noStore(reply.code(200))
+      return decision.body === '' ? reply.send() : reply.type(OAUTH_CONTENT_TYPE).send(decision.body)
+    }
+    // Extra headers first, so the challenge, the nonce and the expose list set below always win.
+    if (decision.retryAfter !== undefined) reply.header('retry-after', decision.retryAfter)
+    if (decision.headers !== undefined) for (const [name, value] of decision.headers) reply.header(name, value)
+    setChallengeHeaders(reply, challengeOf(decision.challenge), decision.nonce)
+    if (decision.negotiated) addVary(reply, 'Accept')
+    // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
+    return noStore(reply.code(decision.status))
+      .type(decision.format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
+      .send(errorBody(decision))
+  }
+
+  /**
+   * Sends an auth error. `context.endpoint` forces the kind of request; otherwise it comes from
+   * the route config, then from the Authorization header (lib/request-facts.ts).
+   */
+  function sendError (reply: FastifyReply, code: string, opts: AuthErrorOptions, context: SendContext = NO_CONTEXT): FastifyReply {
+    return writeError(reply, decide(code, requestFacts(reply.request, context.endpoint), opts, context))
+  }
+
+  function writeChallenge (reply: FastifyReply, decision: ChallengeDecision): FastifyReply {
+    setChallengeHeaders(reply, challengeOf(decision.challenge), decision.nonce)
+    return noStore(reply.code(401)).send()
+  }
+
+  /** Sends the bare 401 challenge of RULES E4. */
+  function sendChallenge (reply: FastifyReply, opts: AuthChallengeOptions): FastifyReply {
+    return writeChallenge(reply, decideChallenge(settings, opts))
+  }
+
+  /**
+   * The WWW-Authenticate value the senders would send: the bare challenge without a code, else
+   * the challenge of that error for `request` (a resource request when none is given);
+   * `undefined` when that response carries no challenge.
+   */
+  function challengeFor (code: string | undefined, opts: AuthErrorOptions, request: FastifyRequest | undefined): string | undefined {
+    if (code === undefined) return challengeOf(decideChallenge(settings, opts).challenge)
+    const facts: RequestFacts = request === undefined
+      ? { endpoint: 'resource', config: undefined, scheme: undefined, accept: undefined }
+      : requestFacts(request)
+    const decision = decide(code, facts, opts)
+    return decision.answer === 'error' ? challengeOf(decision.challenge) : undefined
+  }
+
+  return { catalog, templates, settings, decide, write: writeError, sendError, sendChallenge, challengeFor }
+}
+
+/** The senders of one registration. */
+export type Senders = ReturnType<typeof createSenders>
