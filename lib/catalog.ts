@@ -211,7 +211,8 @@ const table = {
     description: 'The request needs higher privileges than the access token provides.',
     spec: 'RFC 6750',
     section: '3.1',
-    endpoints: ['resource', 'introspection']
+    endpoints: ['resource', 'introspection'],
+    statusAt: { introspection: 401 }
   },
 
   // RFC 7009 2.2.1
@@ -438,7 +439,8 @@ const table = {
     endpoints: ['resource']
   },
 
-  // OpenID Connect CIBA Core 1.0: 13 (backchannel authentication endpoint) and 12 (push error payload)
+  // OpenID Connect CIBA Core 1.0: 13 (backchannel authentication endpoint) and 12 (push error payload,
+  // sent to the client's notification endpoint, so transaction_failed is no response of any endpoint here)
   expired_login_hint_token: {
     status: 400,
     description: 'The login_hint_token in the authentication request has expired.',
@@ -480,10 +482,12 @@ const table = {
     description: 'The authorization server met an unexpected condition and could not complete the transaction.',
     spec: 'OpenID Connect CIBA Core 1.0',
     section: '12',
-    endpoints: ['backchannel']
+    endpoints: []
   },
 
-  // OpenID Federation 1.0, 8.9 (registered with the usage location: authorization endpoint)
+  // OpenID Federation 1.0, 8.9 (registered with the usage location: authorization endpoint). The trust
+  // codes go in PAR error responses, never to a redirect URI (12.1.3), as 400 there (RFC 9126 2.3 uses the
+  // token endpoint's error format), and in explicit registration errors (12.2.4).
   invalid_issuer: {
     status: 404,
     description: 'The endpoint cannot serve the requested issuer.',
@@ -503,21 +507,22 @@ const table = {
     description: 'The Trust Anchor cannot be found or used.',
     spec: 'OpenID Federation 1.0',
     section: '8.9',
-    endpoints: ['authorization']
+    endpoints: ['authorization', 'par', 'registration'],
+    statusAt: { par: 400 }
   },
   invalid_trust_chain: {
     status: 400,
     description: 'The Trust Chain cannot be validated.',
     spec: 'OpenID Federation 1.0',
     section: '8.9',
-    endpoints: ['authorization']
+    endpoints: ['authorization', 'par', 'registration']
   },
   invalid_metadata: {
     status: 400,
     description: 'Metadata or metadata policy values are invalid or in conflict.',
     spec: 'OpenID Federation 1.0',
     section: '8.9',
-    endpoints: ['authorization']
+    endpoints: ['authorization', 'par', 'registration']
   },
   not_found: {
     status: 404,
@@ -558,34 +563,145 @@ const table = {
     section: '8.5',
     endpoints: ['authorization', 'token']
   },
+  invalid_transaction_data: {
+    status: 400,
+    description: 'An object of transaction_data has an unknown type, unknown, missing or invalid fields, unmatched credential_ids, or Credentials the wallet lacks.',
+    spec: 'OpenID for Verifiable Presentations 1.0',
+    section: '8.5',
+    endpoints: ['authorization']
+  },
+
+  // OpenID for Verifiable Credential Issuance 1.0: the Credential Endpoint (8.3.1.2), the Deferred
+  // Credential Endpoint (9.3) and the Notification Endpoint (11.3) are OAuth protected resources
+  // (RFC 6750), and each of these errors is HTTP 400 with an application/json body.
+  invalid_credential_request: {
+    status: 400,
+    description: 'The Credential Request is missing a required parameter, has an unsupported or repeated parameter or value, or is otherwise malformed.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  unknown_credential_configuration: {
+    status: 400,
+    description: 'The requested Credential Configuration is unknown.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  unknown_credential_identifier: {
+    status: 400,
+    description: 'The requested Credential identifier is unknown.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  invalid_proof: {
+    status: 400,
+    description: 'The proofs parameter is missing, one of its key proofs is invalid, or a key proof has no c_nonce.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  invalid_nonce: {
+    status: 400,
+    description: 'A key proof carries an invalid c_nonce: get a fresh c_nonce from the Nonce Endpoint and retry.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  invalid_encryption_parameters: {
+    status: 400,
+    description: 'The encryption parameters of the Credential Request are invalid, or missing while the Credential Issuer requires an encrypted response.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  credential_request_denied: {
+    status: 400,
+    description: 'The Credential Issuer did not accept the Credential Request, and the Credential cannot be issued.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '8.3.1.2',
+    endpoints: ['resource']
+  },
+  invalid_transaction_id: {
+    status: 400,
+    description: 'The transaction_id of the Deferred Credential Request was not issued by this Credential Issuer or was already used.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '9.3',
+    endpoints: ['resource'],
+    title: 'Invalid transaction ID'
+  },
+  invalid_notification_id: {
+    status: 400,
+    description: 'The notification_id of the Notification Request is invalid.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '11.3',
+    endpoints: ['resource'],
+    title: 'Invalid notification ID'
+  },
+  invalid_notification_request: {
+    status: 400,
+    description: 'The Notification Request is missing a required parameter, has an unsupported or repeated parameter or value, or is otherwise malformed.',
+    spec: 'OpenID for Verifiable Credential Issuance 1.0',
+    section: '11.3',
+    endpoints: ['resource']
+  },
+
+  // OpenID Connect Core Error Code unmet_authentication_requirements 1.0, 1 (an authentication error response)
+  unmet_authentication_requirements: {
+    status: 400,
+    description: 'The authorization server cannot authenticate the end-user as the client requires, for example with an essential acr claim.',
+    spec: 'OpenID Connect Core Error Code unmet_authentication_requirements 1.0',
+    section: '1',
+    endpoints: ['authorization']
+  },
+
+  // Federated Authorization for UMA 2.0: the permission endpoint (4.4) and the resource registration
+  // endpoint (3.2), both protection API endpoints guarded by a PAT (an OAuth access token).
+  invalid_resource_id: {
+    status: 400,
+    description: 'At least one of the resource identifiers in the permission request was not found at the authorization server.',
+    spec: 'Federated Authorization for UMA 2.0',
+    section: '4.4',
+    endpoints: ['resource'],
+    title: 'Invalid resource ID'
+  },
+  unsupported_method_type: {
+    status: 405,
+    description: 'The resource registration request used an HTTP method the authorization server does not support.',
+    spec: 'Federated Authorization for UMA 2.0',
+    section: '3.2',
+    endpoints: ['resource']
+  },
 
   // Codes found only in the Login Error Codes seed (seeds/login-error-codes.md), with its statuses.
+  // No specification defines them, so their section says so.
   unsupported_response_mode: {
     status: 400,
     description: 'The authorization server does not support returning the response with this response mode.',
     spec: 'Login Error Codes (seed)',
-    section: '400 Error: Bad Request',
+    section: 'none (seed only)',
     endpoints: ['authorization', 'par']
   },
   invalid_state: {
     status: 400,
     description: 'The state parameter is missing or too short to be considered secure.',
     spec: 'Login Error Codes (seed)',
-    section: '400 Error: Bad Request',
+    section: 'none (seed only)',
     endpoints: ['authorization']
   },
   insufficient_entropy: {
     status: 400,
     description: 'A security parameter such as state or nonce has too little entropy.',
     spec: 'Login Error Codes (seed)',
-    section: '400 Error: Bad Request',
+    section: 'none (seed only)',
     endpoints: ['authorization']
   },
   jti_known: {
     status: 400,
     description: 'The JWT ID (jti) of this token or assertion has already been used.',
     spec: 'Login Error Codes (seed)',
-    section: '400 Error: Bad Request',
+    section: 'none (seed only)',
     endpoints: ['token', 'authorization', 'par'],
     title: 'JTI known'
   },
@@ -593,7 +709,7 @@ const table = {
     status: 400,
     description: 'No handler is responsible for this request.',
     spec: 'Login Error Codes (seed)',
-    section: '400 Error: Bad Request',
+    section: 'none (seed only)',
     endpoints: ['authorization', 'token']
   },
   token_inactive: {
@@ -601,35 +717,35 @@ const table = {
     inactiveToken: true,
     description: 'The token is inactive because it is malformed, expired, or otherwise invalid.',
     spec: 'Login Error Codes (seed)',
-    section: '401 Error: Unauthorized',
+    section: 'none (seed only)',
     endpoints: ['resource', 'token']
   },
   request_unauthorized: {
     status: 401,
     description: 'The request could not be authorized: send valid credentials in the expected format.',
     spec: 'Login Error Codes (seed)',
-    section: '401 Error: Unauthorized',
+    section: 'none (seed only)',
     endpoints: ['resource', 'token']
   },
   request_forbidden: {
     status: 403,
     description: 'The request is not allowed.',
     spec: 'Login Error Codes (seed)',
-    section: '403 Error: Forbidden',
+    section: 'none (seed only)',
     endpoints: ['resource', 'authorization', 'token']
   },
   scope_not_granted: {
     status: 403,
     description: 'The resource owner did not grant the requested scope.',
     spec: 'Login Error Codes (seed)',
-    section: '403 Error: Forbidden',
+    section: 'none (seed only)',
     endpoints: ['resource', 'authorization', 'token']
   },
   misconfiguration: {
     status: 500,
     description: 'The request failed because of an internal error, probably a server misconfiguration.',
     spec: 'Login Error Codes (seed)',
-    section: '500 Error: Internal Server Error',
+    section: 'none (seed only)',
     endpoints: ['authorization', 'token', 'resource']
   }
 } as const satisfies Record<string, CatalogEntry>

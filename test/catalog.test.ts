@@ -2,6 +2,8 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { catalog, catalogCodes, endpointKinds, type CatalogEntry } from '../lib/catalog.js'
 import { renderCatalogMarkdown, specUrl } from '../lib/catalog-markdown.js'
+import Fastify from 'fastify'
+import authErrors, { presets, type AuthErrorCode, type AuthErrorsOptions, type EndpointKind } from '../lib/index.js'
 
 const entries = Object.entries(catalog) as Array<[string, CatalogEntry]>
 
@@ -49,7 +51,13 @@ const taskCodes = [
   'need_info', 'request_denied', 'request_submitted', 'unsupported_pop_key', 'incompatible_ace_profiles',
   'invalid_authorization_details', 'invalid_issuer', 'invalid_subject', 'invalid_trust_anchor',
   'invalid_trust_chain', 'invalid_metadata', 'not_found', 'unsupported_parameter',
-  'vp_formats_not_supported', 'invalid_request_uri_method', 'wallet_unavailable',
+  'vp_formats_not_supported', 'invalid_request_uri_method', 'wallet_unavailable', 'invalid_transaction_data',
+  // OpenID for Verifiable Credential Issuance 1.0 (8.3.1.2, 9.3, 11.3)
+  'invalid_credential_request', 'unknown_credential_configuration', 'unknown_credential_identifier',
+  'invalid_proof', 'invalid_nonce', 'invalid_encryption_parameters', 'credential_request_denied',
+  'invalid_transaction_id', 'invalid_notification_id', 'invalid_notification_request',
+  // OpenID Connect Core Error Code unmet_authentication_requirements 1.0; UMA Federated Authorization
+  'unmet_authentication_requirements', 'invalid_resource_id', 'unsupported_method_type',
   // Seeds
   'jti_known', 'token_inactive', 'request_unauthorized', 'request_forbidden', 'scope_not_granted',
   'misconfiguration', 'invalid_state', 'insufficient_entropy', 'unsupported_response_mode', 'error'
@@ -83,12 +91,15 @@ t.test('every status is an integer in 400-599, resource statuses too', async (t)
   }
 })
 
+/** Codes that no endpoint of an authorization server or resource server sends (CIBA 12: the push payload). */
+const payloadOnly: readonly string[] = ['transaction_failed']
+
 t.test('every entry names its spec, section and known endpoint kinds, and no numeric code', async (t) => {
   const kinds: readonly string[] = endpointKinds
   for (const [code, e] of entries) {
     t.type(e.spec, 'string', `${code} spec`)
     t.type(e.section, 'string', `${code} section`)
-    t.ok(e.endpoints !== undefined && e.endpoints.length > 0, `${code} endpoints`)
+    if (!payloadOnly.includes(code)) t.ok(e.endpoints !== undefined && e.endpoints.length > 0, `${code} endpoints`)
     for (const kind of e.endpoints ?? []) t.ok(kinds.includes(kind), `${code}: ${kind}`)
     t.equal(new Set(e.endpoints).size, e.endpoints?.length, `${code}: no repeated kind`)
     t.equal(e.code, undefined, `${code}: numeric codes belong to presets`)
@@ -234,8 +245,19 @@ t.test('specUrl links RFC sections and known OpenID documents', async (t) => {
   t.equal(specUrl('OpenID Connect Core 1.0', '3.1.2.6'), 'https://openid.net/specs/openid-connect-core-1_0.html')
   t.equal(specUrl('Login Error Codes (seed)', '400 Error: Bad Request'), undefined)
   for (const [code, e] of entries) {
-    if (e.spec !== 'Login Error Codes (seed)') t.type(specUrl(e.spec ?? '', e.section), 'string', code)
+    if (e.spec !== 'Login Error Codes (seed)' && !unlinkedSpecs.includes(e.spec ?? '')) t.type(specUrl(e.spec ?? '', e.section), 'string', code)
   }
+})
+
+/** Specs added with issue 16 whose address lib/catalog-markdown.ts (documentUrls) does not know yet. */
+const unlinkedSpecs: readonly string[] = [
+  'OpenID for Verifiable Credential Issuance 1.0',
+  'OpenID Connect Core Error Code unmet_authentication_requirements 1.0',
+  'Federated Authorization for UMA 2.0'
+]
+
+t.test('specUrl links the specs added with issue 16', { todo: 'lib/catalog-markdown.ts documentUrls needs their addresses (not this branch\'s file)' }, async (t) => {
+  for (const spec of unlinkedSpecs) t.type(specUrl(spec), 'string', spec)
 })
 
 t.test('renderCatalogMarkdown: title, generated note, sorted rows with anchors', async (t) => {
@@ -252,7 +274,7 @@ t.test('renderCatalogMarkdown: title, generated note, sorted rows with anchors',
   t.ok(page.includes('| <a id="invalid_grant"></a>`invalid_grant` | 400 | '))
   t.ok(page.includes('| 400 (401 on resource requests) |'))
   t.ok(page.includes('[RFC 6749, section 5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)'))
-  t.ok(page.includes('| Login Error Codes (seed), section 400 Error: Bad Request |'))
+  t.ok(page.includes('| Login Error Codes (seed), section none (seed only) |'))
 })
 
 t.test('renderCatalogMarkdown copes with sparse and hostile entries', async (t) => {
@@ -275,4 +297,90 @@ t.test('docs/errors.md is up to date with the catalog', async (t) => {
   const onDisk = existsSync(file) ? readFileSync(file, 'utf8') : ''
   t.equal(onDisk, renderCatalogMarkdown(catalog),
     'docs/errors.md is stale or missing: run `npm run docs:errors` and commit the result')
+})
+
+t.test('a seed-only code says in its section that no specification defines it', async (t) => {
+  const seedOnly = entries.filter(([, e]) => e.spec === 'Login Error Codes (seed)')
+  t.same(seedOnly.map(([code]) => code).sort(), ['error', 'insufficient_entropy', 'invalid_state', 'jti_known', 'misconfiguration',
+    'request_forbidden', 'request_unauthorized', 'scope_not_granted', 'token_inactive', 'unsupported_response_mode'])
+  for (const [code, e] of seedOnly) t.equal(e.section, 'none (seed only)', code)
+  for (const [code, e] of entries) t.notMatch(e.section ?? '', /Error:/, `${code}: no page heading as a section`)
+})
+
+t.test('E5 insufficient_scope is 401 at the introspection endpoint (RFC 7662 2.3), 403 elsewhere', async (t) => {
+  t.equal(entry('insufficient_scope').statusAt?.introspection, 401)
+  t.equal(entry('insufficient_scope').status, 403)
+})
+
+t.test('D6 transaction_failed is only the CIBA 12 push payload, no endpoint response', async (t) => {
+  t.same(entry('transaction_failed').endpoints, [])
+  t.equal(entry('transaction_failed').section, '12')
+  t.notOk(entries.some(([code, e]) => code !== 'transaction_failed' && e.endpoints?.length === 0), 'no other code is payload-only')
+})
+
+t.test('Federation 12.1.3 and 12.2.4: the trust codes are PAR (400) and registration errors too', async (t) => {
+  for (const code of ['invalid_trust_anchor', 'invalid_trust_chain', 'invalid_metadata']) {
+    t.same(entry(code).endpoints, ['authorization', 'par', 'registration'], code)
+    t.equal(entry(code).statusAt?.par ?? entry(code).status, 400, `${code} at PAR: the token endpoint error format (RFC 9126 2.3)`)
+  }
+  t.equal(entry('invalid_trust_anchor').status, 404, 'Federation 8.9 status elsewhere')
+  for (const code of ['invalid_issuer', 'invalid_subject', 'not_found', 'unsupported_parameter']) t.notOk(entry(code).endpoints?.includes('par'), code)
+})
+
+/** The codes of issue 16 item 4, each with the spec and section whose text defines it and the status that text gives. */
+const newCodes: ReadonlyArray<readonly [string, string, string, number, readonly string[]]> = [
+  ['invalid_credential_request', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['unknown_credential_configuration', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['unknown_credential_identifier', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['invalid_proof', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['invalid_nonce', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['invalid_encryption_parameters', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['credential_request_denied', 'OpenID for Verifiable Credential Issuance 1.0', '8.3.1.2', 400, ['resource']],
+  ['invalid_transaction_id', 'OpenID for Verifiable Credential Issuance 1.0', '9.3', 400, ['resource']],
+  ['invalid_notification_id', 'OpenID for Verifiable Credential Issuance 1.0', '11.3', 400, ['resource']],
+  ['invalid_notification_request', 'OpenID for Verifiable Credential Issuance 1.0', '11.3', 400, ['resource']],
+  ['invalid_transaction_data', 'OpenID for Verifiable Presentations 1.0', '8.5', 400, ['authorization']],
+  ['unmet_authentication_requirements', 'OpenID Connect Core Error Code unmet_authentication_requirements 1.0', '1', 400, ['authorization']],
+  ['invalid_resource_id', 'Federated Authorization for UMA 2.0', '4.4', 400, ['resource']],
+  ['unsupported_method_type', 'Federated Authorization for UMA 2.0', '3.2', 405, ['resource']]
+]
+
+t.test('the codes of OpenID4VCI 1.0, OpenID4VP 1.0, unmet_authentication_requirements and UMA Federated Authorization', async (t) => {
+  for (const [code, spec, section, status, endpoints] of newCodes) {
+    const e = entry(code)
+    t.equal(e.spec, spec, `${code} spec`)
+    t.equal(e.section, section, `${code} section`)
+    t.equal(e.status, status, `${code} status`)
+    t.same(e.endpoints, endpoints, `${code} endpoints`)
+    t.equal(e.statusAt, undefined, `${code}: one status everywhere`)
+  }
+  t.equal(entry('invalid_transaction_id').title, 'Invalid transaction ID')
+  t.equal(entry('invalid_resource_id').title, 'Invalid resource ID')
+})
+
+/** Sends `code` from a route marked as `endpoint`, as an application would. */
+async function sendAt (endpoint: EndpointKind, code: AuthErrorCode, options: AuthErrorsOptions = {}, headers: Record<string, string> = {}) {
+  const app = Fastify()
+  await app.register(authErrors, options)
+  app.post('/e', { config: { authErrors: { endpoint } } }, async (_request, reply) => reply.authError(code))
+  const res = await app.inject({ method: 'POST', url: '/e', headers })
+  await app.close()
+  return res
+}
+
+t.test('E5 insufficient_scope about the caller\'s token at introspection is sent as 401 with a challenge (RFC 7662 2.3)', async (t) => {
+  const res = await sendAt('introspection', 'insufficient_scope', {}, { authorization: 'Bearer abc' })
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().error, 'insufficient_scope')
+  t.match(res.headers['www-authenticate'], /^Bearer .*error="insufficient_scope"/)
+  t.equal((await sendAt('resource', 'insufficient_scope', {}, { authorization: 'Bearer abc' })).statusCode, 403, 'still 403 at a resource')
+})
+
+t.test('Federation 12.1.3: invalid_trust_anchor is 400 at PAR, 404 at registration', async (t) => {
+  t.equal((await sendAt('par', 'invalid_trust_anchor')).statusCode, 400)
+  t.equal((await sendAt('registration', 'invalid_trust_anchor')).statusCode, 404)
+})
+
+t.test('the authenticationApiProblems preset keeps access_denied at 440 at a backchannel route', { todo: 'the preset inherits the catalog statusAt.backchannel 403: lib/presets/authentication-api-problems.ts (not this branch\'s file) must give access_denied its own statusAt' }, async (t) => {
+  t.equal((await sendAt('backchannel', 'access_denied', { codes: presets.authenticationApiProblems })).statusCode, 440)
 })
