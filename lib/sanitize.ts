@@ -61,18 +61,22 @@ function replaceUnsafeTextChar (char: string): string {
 /**
  * Makes free text safe for `error_description` (RULES B2, S4): `"` becomes `'`, `\` becomes
  * `/`, every control, line break and non-ASCII character becomes a space, runs of spaces
- * collapse, and text over {@link DESCRIPTION_LIMIT} characters is cut. Non-strings and text
- * that is empty after trimming give `undefined`.
+ * collapse, and text over {@link DESCRIPTION_LIMIT} characters is cut and ends with `...`.
+ * Non-strings and text that is empty after trimming give `undefined`.
+ *
+ * The text is cut before it is cleaned (RULES S7): only its first `limit` characters are ever
+ * read, so a megabyte costs what a value at the limit costs.
  */
 export function sanitizeDescription (value: unknown, limit: number = DESCRIPTION_LIMIT): string | undefined {
   if (typeof value !== 'string') return undefined
-  let text = value
+  const over = value.length > limit
+  let text = over ? value.slice(0, limit) : value
   if (!TEXT_SAFE.test(text)) {
     text = text.replace(TEXT_UNSAFE, replaceUnsafeTextChar).replace(/ {2,}/g, ' ')
   }
-  if (text.length > limit) text = text.slice(0, limit - 3).trimEnd() + '...'
+  if (over) text = text.slice(0, limit - 3).trimEnd() + '...'
   text = text.trim()
-  return text === '' ? undefined : text
+  return text === '' || text === '...' ? undefined : text
 }
 
 function percentEncodeChar (char: string): string {
@@ -84,9 +88,12 @@ function percentEncodeChar (char: string): string {
  * every character outside %x21 / %x23-5B / %x5D-7E is percent-encoded as UTF-8 (so a space
  * becomes `%20` and a quote `%22`). Non-strings, empty strings and values longer than
  * {@link URI_LIMIT} once encoded give `undefined`.
+ *
+ * Encoding never shortens a value, so one already over the limit is dropped before it is read
+ * (RULES S7).
  */
 export function sanitizeUri (value: unknown): string | undefined {
-  if (typeof value !== 'string' || value === '') return undefined
+  if (typeof value !== 'string' || value === '' || value.length > URI_LIMIT) return undefined
   let uri = value
   if (!URI_SAFE.test(uri)) {
     uri = uri.toWellFormed().replace(URI_UNSAFE, percentEncodeChar)
@@ -94,25 +101,40 @@ export function sanitizeUri (value: unknown): string | undefined {
   return uri.length > URI_LIMIT ? undefined : uri
 }
 
+/** The tokens of a scope option, a string cut before it is split (RULES S7); `undefined` for other types. */
+function scopeTokens (value: unknown, limit: number): readonly unknown[] | undefined {
+  if (Array.isArray(value)) return value.length > limit ? value.slice(0, limit) : value
+  if (typeof value !== 'string') return undefined
+  if (value.length <= limit) return value.split(' ')
+  const tokens = value.slice(0, limit + 1).split(' ')
+  tokens.pop() // the last piece may be a token cut in two
+  return tokens
+}
+
 /**
  * Normalises a scope (a space-separated string or an array of scope tokens) to the
  * RFC 6749 3.3 form: tokens of %x21 / %x23-5B / %x5D-7E, deduplicated, single spaces.
  * Characters outside that set are removed from each token; empty tokens are dropped.
+ * Tokens are kept in order while the scope fits in `limit` characters, never cut in two.
  * Gives `undefined` when nothing is left.
+ *
+ * Only the first `limit` characters (or array entries) are read (RULES S7).
  */
 export function sanitizeScope (value: unknown, limit: number = SCOPE_LIMIT): string | undefined {
-  const tokens = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : undefined
+  const tokens = scopeTokens(value, limit)
   if (tokens === undefined) return undefined
   const seen = new Set<string>()
+  let length = -1
   for (const token of tokens) {
     if (typeof token !== 'string') continue
+    if (token.length > limit) break
     const clean = SCOPE_TOKEN.test(token) ? token : token.replace(URI_UNSAFE, '')
-    if (clean !== '') seen.add(clean)
+    if (clean === '' || seen.has(clean)) continue
+    length += clean.length + 1
+    if (length > limit) break
+    seen.add(clean)
   }
-  const scope = [...seen].join(' ')
-  if (scope.length <= limit) return scope === '' ? undefined : scope
-  const cut = scope.lastIndexOf(' ', limit)
-  return cut <= 0 ? undefined : scope.slice(0, cut)
+  return seen.size === 0 ? undefined : [...seen].join(' ')
 }
 
 /**

@@ -86,3 +86,60 @@ t.test('HTML escaping covers the five special characters', async t => {
   t.equal(escapeHtml('<a href="x">\'&\'</a>'), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
   t.equal(escapeHtml('plain'), 'plain')
 })
+
+/** Milliseconds per call of `sanitize(value)`: the best of several rounds, so a pause of the shared machine does not count. */
+function costOf (sanitize: (value: string) => unknown, value: string, rounds = 5): number {
+  let best = Infinity
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now()
+    for (let i = 0; i < 20; i++) sanitize(value)
+    best = Math.min(best, (performance.now() - start) / 20)
+  }
+  return best
+}
+
+const HOSTILE_UNIT = 'caf\u00e9 "x" \\ \r\n\t\u0000 '
+const MEGABYTE = HOSTILE_UNIT.repeat(Math.ceil(2 ** 20 / HOSTILE_UNIT.length)).slice(0, 2 ** 20)
+
+t.test('S7 a 1 MB description, uri or scope costs no more than one at the limit: it is cut before it is cleaned', async t => {
+  const cases: Array<[string, (value: string) => unknown, string]> = [
+    ['description', sanitizeDescription, MEGABYTE.slice(0, DESCRIPTION_LIMIT)],
+    ['uri', sanitizeUri, MEGABYTE.slice(0, URI_LIMIT)],
+    ['scope', sanitizeScope, MEGABYTE.slice(0, 1024)]
+  ]
+  for (const [name, sanitize, atLimit] of cases) {
+    costOf(sanitize, MEGABYTE, 1) // warm up both paths before measuring
+    costOf(sanitize, atLimit, 1)
+    const huge = costOf(sanitize, MEGABYTE)
+    const limit = costOf(sanitize, atLimit)
+    // Cleaning all of a megabyte is about 2000 times the work of 512 characters; cut first, both are the same work.
+    t.ok(huge <= Math.max(limit, 0.002) * 10, `${name}: ${huge.toFixed(4)} ms for 1 MB, ${limit.toFixed(4)} ms at the limit`)
+  }
+})
+
+t.test('S7 cutting first keeps the S4 and B2 results: at most the limit, an ellipsis, only safe characters', async t => {
+  const cut = sanitizeDescription(MEGABYTE) as string
+  t.ok(cut.length <= DESCRIPTION_LIMIT)
+  t.ok(cut.endsWith('...'))
+  t.match(cut, B2)
+  t.equal(sanitizeDescription('x'.repeat(DESCRIPTION_LIMIT) + '\r\n'), 'x'.repeat(DESCRIPTION_LIMIT - 3) + '...', 'over the limit before cleaning is cut')
+  t.equal(sanitizeDescription(' '.repeat(DESCRIPTION_LIMIT + 1)), undefined, 'nothing but an ellipsis left is undefined')
+  t.equal(sanitizeDescription('\r\n'.repeat(DESCRIPTION_LIMIT)), undefined)
+  t.equal(sanitizeUri('https://x.example/' + 'a'.repeat(URI_LIMIT - 18)), 'https://x.example/' + 'a'.repeat(URI_LIMIT - 18), 'exactly the URI limit is kept')
+  t.equal(sanitizeUri(MEGABYTE), undefined, 'a URI over the limit is dropped unread')
+  t.equal(sanitizeUri('\u00e9'.repeat(URI_LIMIT / 2)), undefined, 'a URI that grows over the limit once encoded is dropped')
+})
+
+t.test('S7 scopes: only the first limit characters or entries are read, and no token is cut in two', async t => {
+  const words = Array.from({ length: 400 }, (_, i) => `scope${i}`)
+  const fromString = sanitizeScope(words.join(' ')) as string
+  t.ok(fromString.length <= 1024)
+  t.ok(fromString.split(' ').every(token => words.includes(token)), 'every token is whole')
+  t.equal(sanitizeScope(words) as string, fromString, 'an array gives the same scope as the string')
+  t.equal(sanitizeScope('a'.repeat(1024) + ' b'), 'a'.repeat(1024), 'a token ending at the limit is kept')
+  t.equal(sanitizeScope('a'.repeat(1023) + ' b'), 'a'.repeat(1023), 'a token that would pass the limit is dropped')
+  t.equal(sanitizeScope('b ' + 'a'.repeat(1100)), 'b', 'a token cut by the limit is dropped')
+  t.equal(sanitizeScope(['x'.repeat(1025), 'ok']), undefined, 'tokens after an over-long one are dropped')
+  t.equal(sanitizeScope(['read', 'read', 'write'], 10), 'read write', 'duplicates do not count against the limit')
+  t.equal(sanitizeScope([...Array.from({ length: 2000 }, () => 'read'), 'late']), 'read', 'entries past the limit are not read')
+})
