@@ -344,6 +344,28 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     return undefined
   }
 
+  /**
+   * Holds back an empty `reply.send()` while `jarm.sign` runs. An async handler that calls
+   * `reply.authRedirect` without returning the reply resolves before the signer does, and Fastify
+   * then sends the reply as it stands: an empty 200. Held, that send waits for the JWT instead; a
+   * send with a payload (the application's own answer, or a thrown error) goes through at once.
+   * Returns the function that puts `send` back.
+   */
+  function holdEmptySend (reply: FastifyReply): () => void {
+    const own = Object.getOwnPropertyDescriptor(reply, 'send')
+    const send = reply.send
+    function release (): void {
+      if (own === undefined) delete (reply as { send?: unknown }).send
+      else Object.defineProperty(reply, 'send', own)
+    }
+    reply.send = function heldSend (this: FastifyReply, payload?: unknown): FastifyReply {
+      if (payload === undefined) return this
+      release()
+      return send.call(this, payload)
+    }
+    return release
+  }
+
   function sendJarm (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, target: SafeRedirectUri, delivery: Delivery): FastifyReply {
     const problem = jarmProblem(opts)
     if (problem !== undefined) return refuse(reply, rc, opts, problem)
@@ -360,7 +382,9 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     const state = stateOf(reply, opts.state)
     if (state !== undefined) claims.state = state
 
+    const release = holdEmptySend(reply)
     new Promise<unknown>(resolve => { resolve(jarm.sign(claims)) }).then((jwt) => {
+      release()
       if (typeof jwt !== 'string' || !COMPACT_JWT.test(jwt)) throw new TypeError('jarm.sign did not return a compact JWT')
       if (reply.sent) {
         reply.log.warn('fastify-auth-errors: the reply was sent while jarm.sign ran; the JARM response is dropped')
@@ -368,6 +392,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
       }
       deliver(reply, target, delivery, () => 'response=' + jwt, () => [['response', jwt]])
     }).catch((err: unknown) => {
+      release()
       const message = 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected'
       try {
         reply.log.error({ err }, message)

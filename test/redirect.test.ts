@@ -778,3 +778,68 @@ t.test('A3 an AuthError carries its description, uri and state into the redirect
   const codeOnly = await run((reply) => (reply.authRedirect as (code: unknown, options?: unknown) => FastifyReply)('access_denied'))
   isDirectAnswer(t, codeOnly.response, 'access_denied')
 })
+
+// ---------------------------------------------------------------------------------------------
+// JWT response modes from an async handler that does not return the reply (issue 16 item 5)
+
+const { SignJWT, generateKeyPair, jwtVerify } = await import('jose')
+const joseKeys = await generateKeyPair('ES256')
+
+/** A real JARM signer (jose), slow enough that an async handler resolves before it does. */
+async function joseSign (claims: JarmClaims): Promise<string> {
+  await new Promise(resolve => setTimeout(resolve, 5))
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'jarm-1' }).sign(joseKeys.privateKey)
+}
+
+/** Registers an async route that calls `reply.authRedirect` and returns nothing, then injects one request. */
+async function runForgetful (jarm: AuthRedirectOptions['jarm'], responseMode: string, after?: () => void): Promise<Captured> {
+  const logs: LogLine[] = []
+  const app = Fastify({ logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line) as LogLine) } } } })
+  await app.register(authErrors, { issuer: ISSUER })
+  app.get('/authorize', async (_request, reply) => {
+    reply.authRedirect('access_denied', { redirectUri: REDIRECT, responseMode, state: 's', clientId: CLIENT, jarm })
+    after?.()
+  })
+  const response = await app.inject({ url: '/authorize' })
+  await app.close()
+  return { response, logs }
+}
+
+t.test('C4 a JWT response mode from an async handler that does not return the reply is still delivered, never a blank 200', async (t) => {
+  for (const responseMode of ['jwt', 'query.jwt', 'fragment.jwt', 'form_post.jwt']) {
+    const { response, logs } = await runForgetful({ sign: joseSign }, responseMode)
+    let jwt: string | undefined
+    if (responseMode === 'form_post.jwt') {
+      t.equal(response.statusCode, 200, `${responseMode}: the form_post page`)
+      const form = formOf(response.body)
+      t.equal(form.action, REDIRECT)
+      t.same(form.fields.map(([name]) => name), ['response'])
+      jwt = form.fields[0]?.[1]
+    } else {
+      t.equal(response.statusCode, 302, `${responseMode}: a redirect`)
+      jwt = responseParams(response.headers.location as string).get('response') ?? undefined
+      t.equal(new URL(response.headers.location as string).hash === '', responseMode !== 'fragment.jwt', `${responseMode}: query or fragment`)
+    }
+    t.type(jwt, 'string', `${responseMode}: a response JWT`)
+    const { payload } = await jwtVerify(jwt as string, joseKeys.publicKey, { issuer: ISSUER, audience: CLIENT })
+    t.equal(payload.error, 'access_denied')
+    t.equal(payload.state, 's')
+    t.equal(response.headers['cache-control'], 'no-store')
+    t.same(warnings(logs), [], `${responseMode}: nothing dropped, nothing sent twice`)
+  }
+})
+
+t.test('C4 a failing signer behind an async handler that does not return the reply gives the direct server_error, not a blank 200', async (t) => {
+  const { response, logs } = await runForgetful({ sign: async () => { await new Promise(resolve => setTimeout(resolve, 5)); throw new Error('HSM offline') } }, 'jwt')
+  isDirectAnswer(t, response, 'server_error')
+  t.equal(logs.filter(line => line.level === 50).length, 1, 'logged once at error level')
+})
+
+t.test('C4 an async handler that throws after authRedirect with a JWT mode is answered by the error handler; the late JWT is dropped', async (t) => {
+  const { response, logs } = await runForgetful({ sign: joseSign }, 'jwt', () => { throw new Error('boom') })
+  t.equal(response.statusCode, 500)
+  t.equal(response.json().error, 'server_error')
+  t.equal(response.headers.location, undefined, 'no redirect after the error answer')
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.match(warnings(logs).map(line => line.msg), [/JARM response is dropped/])
+})
