@@ -22,7 +22,10 @@ const documentUrls: Readonly<Record<string, string>> = Object.freeze({
   'OpenID Connect CIBA Core 1.0': 'https://openid.net/specs/openid-client-initiated-backchannel-authentication-core-1_0.html',
   'OpenID Federation 1.0': 'https://openid.net/specs/openid-federation-1_0.html',
   'OpenID for Verifiable Presentations 1.0': 'https://openid.net/specs/openid-4-verifiable-presentations-1_0.html',
-  'UMA 2.0 Grant for OAuth 2.0 Authorization': 'https://docs.kantarainitiative.org/uma/wg/rec-oauth-uma-grant-2.0.html'
+  'UMA 2.0 Grant for OAuth 2.0 Authorization': 'https://docs.kantarainitiative.org/uma/wg/rec-oauth-uma-grant-2.0.html',
+  'OpenID for Verifiable Credential Issuance 1.0': 'https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html',
+  'OpenID Connect Core Error Code unmet_authentication_requirements 1.0': 'https://openid.net/specs/openid-connect-unmet-authentication-requirements-1_0.html',
+  'Federated Authorization for UMA 2.0': 'https://docs.kantarainitiative.org/uma/wg/rec-oauth-uma-federated-authz-2.0.html'
 })
 
 const rfcName = /^RFC (\d+)$/

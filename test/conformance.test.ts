@@ -283,11 +283,16 @@ t.test('O1 the ported checkers fail what the suite fails', async t => {
   t.type(suite.CheckErrorFromDynamicRegistrationEndpoint.check(bad({ body: '{"error":"invalid_request"}' }), {}), 'string')
 })
 
-t.test('O1 ValidateErrorUriFromTokenEndpointResponseError over an errorUri that yields a relative URI', { todo: 'RULES B3 (issue 16 item 2, not this branch): a relative errorUri is accepted at register and sent as it is' }, async t => {
+t.test('O1 ValidateErrorUriFromTokenEndpointResponseError over an errorUri that yields a relative URI (RULES B3)', async t => {
+  // Refused at register without a base to resolve it against ...
+  const refused = Fastify()
+  await t.rejects(async () => { await refused.register(authErrors, { errorUri: '/docs/errors' }) }, { code: 'FST_AUTH_ERRORS_INVALID_ERROR_URI' })
+  // ... and resolved against the reference page's baseUrl when there is one.
   const app = Fastify()
-  await app.register(authErrors, { errorUri: '/docs/errors' })
+  await app.register(authErrors, { errorUri: '/docs/errors', reference: { baseUrl: 'https://as.example.com' } })
   app.post('/token', { config: { authErrors: { endpoint: 'token' } } }, async (_request, reply) => reply.authError('invalid_grant'))
   const res = observed(await app.inject({ method: 'POST', url: '/token' }))
   await app.close()
   t.equal(suite.ValidateErrorUriFromTokenEndpointResponseError.check(res, {}), undefined)
+  t.equal(JSON.parse(res.body).error_uri, 'https://as.example.com/docs/errors#invalid_grant')
 })

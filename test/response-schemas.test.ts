@@ -101,7 +101,7 @@ t.test('H2 every endpoint kind has a map; protocol kinds document OAuthError, th
     error: 'insufficient_scope'
   })
   t.same(Object.keys(resource[403]?.headers ?? {}), ['Cache-Control', 'WWW-Authenticate'], 'resource errors carry a challenge')
-  t.same(Object.keys(resource), ['400', '401', '403', '404', '500', '503'])
+  t.same(Object.keys(resource), ['400', '401', '403', '404', '405', '500', '503'])
   const backchannel = app.authErrors.responses('backchannel')
   t.ok(enumOf(media(backchannel, 403, 'application/json')).includes('access_denied'), 'CIBA 13: access_denied is 403 at the backchannel endpoint')
   t.notOk(enumOf(media(backchannel, 400, 'application/json')).includes('access_denied'))

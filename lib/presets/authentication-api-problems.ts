@@ -62,6 +62,8 @@ export const authenticationApiProblems: { readonly [Code in AuthenticationApiPro
   },
   access_denied: {
     status: STATUS,
+    // The catalog's 403 at the CIBA backchannel endpoint is not this page's status.
+    statusAt: { backchannel: STATUS },
     format: 'problem',
     code: 53203,
     description: 'The resource owner or authorization server denied the request.'
