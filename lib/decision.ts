@@ -74,6 +74,8 @@ export interface ErrorDecision {
   readonly instance: string | undefined
   readonly hint: string | undefined
   readonly debug: string | undefined
+  /** The call's `uri`, when it could not be sent (relative, with no reference page to resolve it against). */
+  readonly refusedUri: string | undefined
 }
 
 /** An answer that is not an error at this endpoint (RULES D9, D10). */
@@ -238,14 +240,20 @@ export function descriptionOf (compiled: CompiledCode, variant: CompiledVariant 
   return (given === undefined ? undefined : sanitizeDescription(given)) ?? variant?.description ?? compiled.entry.description
 }
 
-/** A call's `uri`, sanitised and absolute (RULES B3), else the code's. */
+/**
+ * A call's `uri`, sanitised and absolute (RULES B3), else the code's. A relative one is resolved
+ * against the reference page's URL; without one it cannot be sent, and the code's is (the
+ * decision's `refusedUri` says so, and the sender logs it as the application's misuse).
+ */
 export function uriOf (settings: DecisionSettings, compiled: CompiledCode, given: unknown): string | undefined {
   if (given === undefined) return compiled.uri
   const sanitized = sanitizeUri(given)
-  if (sanitized === undefined) return compiled.uri
-  const uri = absoluteErrorUri(sanitized, settings.referenceUrl)
-  if (uri === undefined) throw misuse(`uri must be an absolute http(s) URI (RFC 6749 A.9), got ${JSON.stringify(sanitized.slice(0, 60))}`)
-  return uri
+  return sanitized === undefined ? compiled.uri : absoluteErrorUri(sanitized, settings.referenceUrl) ?? compiled.uri
+}
+
+/** The call's `uri` when it was not used because it is not an absolute http(s) URI (RULES B3). */
+function refusedUriOf (given: unknown, uri: string | undefined, compiled: CompiledCode): string | undefined {
+  return given !== undefined && uri === compiled.uri && given !== uri ? sanitizeUri(given) : undefined
 }
 
 function causeMessage (cause: unknown): string | undefined {
@@ -294,7 +302,8 @@ export function decideError (settings: DecisionSettings, compiled: CompiledCode,
     headers: forwardableHeaders(opts.headers),
     instance: sanitizeUri(opts.instance),
     hint: details ? opts.hint : undefined,
-    debug: details ? opts.debug ?? causeMessage(opts.cause) : undefined
+    debug: details ? opts.debug ?? causeMessage(opts.cause) : undefined,
+    refusedUri: refusedUriOf(opts.uri, uri, compiled)
   }
 }
 

@@ -179,10 +179,18 @@ function install (fastify: FastifyInstance, options: ResolvedOptions): void {
       handle(error, request, reply)
     })
   }
-  if (options.notFoundHandler) {
+  if (options.notFoundHandler) setNotFound(fastify, senders)
+}
+
+/** The not-found handler: 404 invalid_request with no-store (DESIGN "Unknown routes"); one already set is a conflict (RULES I7). */
+function setNotFound (fastify: FastifyInstance, senders: Senders): void {
+  try {
     fastify.setNotFoundHandler(function authErrorsNotFound (_request, reply) {
       senders.sendError(reply, 'invalid_request', { status: 404, description: 'The requested resource was not found' }, { endpoint: 'token' })
     })
+  } catch (error) {
+    throw new AuthErrorsConfigError(ConfigErrorCodes.REGISTRATION_CONFLICT,
+      `a not-found handler is already set (${(error as Error).message}); register the plugin with notFoundHandler: false to keep yours`)
   }
 }
 

@@ -98,6 +98,9 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
       noStore(reply.code(200))
       return decision.body === '' ? reply.send() : reply.type(OAUTH_CONTENT_TYPE).send(decision.body)
     }
+    if (decision.refusedUri !== undefined) {
+      reply.log.warn({ code: decision.code, uri: decision.refusedUri.slice(0, 200) }, 'fastify-auth-errors: the uri option is not an absolute http(s) URI (RFC 6749 A.9); the code\'s own error_uri is sent')
+    }
     // Extra headers first, so the challenge, the nonce and the expose list set below always win.
     if (decision.retryAfter !== undefined) reply.header('retry-after', decision.retryAfter)
     if (decision.headers !== undefined) for (const [name, value] of decision.headers) reply.header(name, value)

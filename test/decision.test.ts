@@ -117,8 +117,7 @@ t.test('bad call options are refused before anything is written', async (t) => {
     ['maxAge', { maxAge: -1 }, /maxAge must be an integer/],
     ['dpopNonce', { dpopNonce: 'a b' }, /dpopNonce must be/],
     ['S8 retryAfter', { retryAfter: 1e21 }, /retryAfter must be a number of seconds from 0 to 2147483647/],
-    ['algs', { algs: ['ES 256'] }, /algs must be/],
-    ['B3 uri', { uri: '/relative' }, /uri must be an absolute http\(s\) URI/]
+    ['algs', { algs: ['ES 256'] }, /algs must be/]
   ]
   for (const [name, opts, message] of cases) {
     t.throws(() => decideError(settings, token, facts(), opts, {}), { code: 'FST_AUTH_ERRORS_INVALID_ARGUMENT', message }, name)
@@ -132,6 +131,14 @@ t.test('S8 Retry-After is whole delay-seconds', async (t) => {
     const decision = decideError(settings, unavailable, facts({ route: { endpoint: 'token' } }), { retryAfter: given }, {})
     t.equal(decision.answer === 'error' && decision.retryAfter, sent, String(given))
   }
+})
+
+t.test('B3 a relative uri without a reference page is not sent: the code\'s error_uri is, and the decision says why', async (t) => {
+  const decision = decideError(settings, compiled.lookup('invalid_grant'), facts(), { uri: '/relative' }, {})
+  t.equal(decision.answer === 'error' && decision.uri, undefined)
+  t.equal(decision.answer === 'error' && decision.refusedUri, '/relative')
+  const absolute = decideError(settings, compiled.lookup('invalid_grant'), facts(), { uri: 'https://docs.example.com/e' }, {})
+  t.equal(absolute.answer === 'error' && absolute.refusedUri, undefined)
 })
 
 t.test('B3 a relative uri is resolved against the reference page URL', async (t) => {

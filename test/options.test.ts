@@ -164,3 +164,55 @@ t.test('extra headers: valid ones are sent, invalid names or values are dropped'
   t.equal(res.headers['x-num'], undefined)
   t.equal((await app.inject('/null')).statusCode, 400)
 })
+
+t.test('an unknown option name fails at register, naming the closest known one', async t => {
+  const typo = await register({ reaml: 'x' })
+  t.ok(typo instanceof AuthErrorsConfigError)
+  t.equal((typo as AuthErrorsConfigError).code, ConfigErrorCodes.UNKNOWN_OPTION)
+  t.match((typo as Error).message, /unknown option "reaml"; did you mean realm\?/)
+  const far = await register({ somethingElse: true })
+  t.equal((far as AuthErrorsConfigError).code, ConfigErrorCodes.UNKNOWN_OPTION)
+  t.notMatch((far as Error).message, /did you mean/, 'no guess when nothing is close')
+  t.match((far as Error).message, /known: realm, issuer/)
+  t.equal(await register({ realm: 'x', prefix: '/v1', logLevel: 'warn' }), undefined, "register's own options pass")
+})
+
+t.test('codes keys that reach prototype machinery, and getters, are refused at register', async t => {
+  const parsed = JSON.parse('{"__proto__": {"status": 418, "description": "x"}}') as unknown
+  const proto = await register({ codes: parsed })
+  t.equal((proto as AuthErrorsConfigError).code, ConfigErrorCodes.INVALID_CODES)
+  t.match((proto as Error).message, /codes has the key "__proto__", which is refused/)
+  for (const key of ['constructor', 'prototype']) {
+    const error = await register({ codes: { [key]: { status: 400, description: 'x' } } })
+    t.match((error as Error).message, new RegExp(`codes has the key "${key}"`), key)
+  }
+  const getter = Object.defineProperty({}, 'my_code', { enumerable: true, get: () => ({ status: 400, description: 'x' }) })
+  t.match((await register({ codes: getter }) as Error).message, /codes\.my_code is a getter/)
+  const innerProto = JSON.parse('{"my_code": {"status": 400, "description": "x", "__proto__": {"challenge": true}}}') as unknown
+  t.match((await register({ codes: innerProto }) as Error).message, /codes\.my_code has the key "__proto__"/)
+  t.match((await register({ codes: { my_code: { status: 400, description: 'x', [Symbol('s')]: 1 } } }) as Error).message, /symbol key/)
+  t.match((await register({ codes: { my_code: { status: 400, description: 'x', challenge: 'yes' } } }) as Error).message, /codes\.my_code\.challenge must be true or false/)
+  const app = Fastify()
+  await app.register(authErrors, { codes: parsed === null ? {} : { ok_code: { status: 400, description: 'x' } } })
+  t.equal((app.authErrors.catalog as Record<string, unknown>).status, undefined, 'the catalog never gains a prototype')
+})
+
+t.test('I7 a registration conflict rejects register() with FST_AUTH_ERRORS_REGISTRATION_CONFLICT', async t => {
+  const conflicts: Array<[string, (app: import('fastify').FastifyInstance) => void, RegExp, AuthErrorsOptions?]> = [
+    ['a not-found handler already set', app => app.setNotFoundHandler((_request, reply) => reply.code(404).send()), /not-found handler/],
+    ['a route at the reference prefix', app => app.get('/errors', async () => 'mine'), /GET route at the reference prefix \/errors/, { reference: true }],
+    ['an OAuthError schema', app => app.addSchema({ $id: 'OAuthError', type: 'object' }), /schema with \$id OAuthError/],
+    ['an authError reply decorator', app => app.decorateReply('authError' as never, null as never), /reply\.authError is already decorated/],
+    ['registered twice', app => { app.decorate('authErrors' as never, null as never) }, /fastify\.authErrors is already decorated/]
+  ]
+  for (const [name, before, message, options] of conflicts) {
+    const app = Fastify()
+    before(app)
+    await t.rejects(async () => { await app.register(authErrors, options ?? {}); await app.ready() }, { code: ConfigErrorCodes.REGISTRATION_CONFLICT, message }, name)
+    await app.close().catch(() => {})
+  }
+  const off = Fastify()
+  off.setNotFoundHandler((_request, reply) => reply.code(404).send('mine'))
+  await off.register(authErrors, { notFoundHandler: false })
+  t.equal((await off.inject('/nowhere')).body, 'mine', 'no conflict when the plugin installs no not-found handler')
+})

@@ -1,6 +1,6 @@
 import t from 'tap'
 import Fastify from 'fastify'
-import authErrors, { catalog, catalogCodes, presets, type AuthErrorCode, type AuthErrorsOptions } from '../lib/index.js'
+import authErrors, { AuthError, catalog, catalogCodes, presets, type AuthErrorCode, type AuthErrorsOptions } from '../lib/index.js'
 
 // The senders write a decision onto the reply (lib/senders.ts). A call that brings only its own
 // description is answered from the body compiled at registration, cut around the description;
@@ -135,4 +135,62 @@ t.test('S4 descriptions from request data: hundreds of them, across codes, each 
   t.equal(checked, 400)
   const again = await app.inject({ url: '/invalid_grant', query: { description: 'Request 1 for invalid_grant was refused' }, headers: { authorization: 'Bearer x' } })
   t.equal(again.body, JSON.stringify({ error: 'invalid_grant', error_description: 'Request 1 for invalid_grant was refused' }))
+})
+
+t.test('S6 framing headers never pass through the headers option, on HTTP/1.1 and HTTP/2', async t => {
+  const framing = { 'content-length': '1', 'transfer-encoding': 'chunked', 'content-encoding': 'gzip', connection: 'close', 'keep-alive': 'timeout=5', te: 'trailers', trailer: 'x', upgrade: 'h2c', 'proxy-connection': 'keep-alive', ':status': '200' }
+  const route = (_request: unknown, reply: { authError: import('fastify').FastifyReply['authError'] }) => reply.authError('temporarily_unavailable', { headers: { ...framing, 'x-kept': 'yes' }, retryAfter: 5 })
+  const app = Fastify()
+  await app.register(authErrors)
+  app.get('/', route)
+  const res = await app.inject('/')
+  t.equal(res.statusCode, 503)
+  t.equal(res.headers['x-kept'], 'yes')
+  t.equal(res.headers['retry-after'], '5')
+  t.equal(res.headers['transfer-encoding'], undefined)
+  t.equal(res.headers['content-encoding'], undefined)
+  t.equal(res.headers['keep-alive'], undefined)
+  t.equal(res.headers.upgrade, undefined)
+  t.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body), 'the real length')
+
+  const { connect } = await import('node:http2')
+  const h2 = Fastify({ http2: true })
+  await h2.register(authErrors)
+  h2.get('/', route)
+  await h2.listen({ port: 0, host: '127.0.0.1' })
+  const address = h2.server.address() as import('node:net').AddressInfo
+  const session = connect(`http://127.0.0.1:${address.port}`)
+  const answer = await new Promise<{ status: number, body: string, headers: Record<string, unknown> }>((resolve, reject) => {
+    const stream = session.request({ ':path': '/' })
+    let body = ''
+    let headers: Record<string, unknown> = {}
+    stream.on('response', (h) => { headers = h })
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => { body += chunk })
+    stream.on('end', () => resolve({ status: Number(headers[':status']), body, headers }))
+    stream.on('error', reject)
+  })
+  session.close()
+  await h2.close()
+  t.equal(answer.status, 503, 'HTTP/2: the server answers, it does not crash')
+  t.equal(answer.headers['x-kept'], 'yes')
+  t.equal(answer.headers['keep-alive'], undefined)
+  t.equal(JSON.parse(answer.body).error, 'temporarily_unavailable')
+})
+
+t.test('E1 fastify.authErrors.challenge() is the value the senders send', async t => {
+  const app = Fastify()
+  await app.register(authErrors, { schemes: ['Bearer', 'DPoP'], realm: 'mcp', resourceMetadata: 'https://api.example.com/.well-known/oauth-protected-resource' })
+  app.get('/scope', { config: { authErrors: { endpoint: 'resource' } } }, (_request, reply) => reply.authError('insufficient_scope', { scope: 'files:write' }))
+  app.get('/bare', (_request, reply) => reply.authChallenge({ scope: 'files:read' }))
+  app.get('/own', (request) => ({ value: app.authErrors.challenge(new AuthError('invalid_token', { description: 'The token expired' }), undefined, request) }))
+  await app.ready()
+  const sent = (await app.inject('/scope')).headers['www-authenticate']
+  t.equal(app.authErrors.challenge('insufficient_scope', { scope: 'files:write' }), sent, 'an error challenge')
+  t.equal(app.authErrors.challenge(undefined, { scope: 'files:read' }), (await app.inject('/bare')).headers['www-authenticate'], 'the bare challenge')
+  t.match(app.authErrors.challenge(), /^Bearer realm="mcp", resource_metadata="https:\/\/api\.example\.com\/.well-known\/oauth-protected-resource", DPoP realm="mcp"/)
+  const own = (await app.inject({ url: '/own', headers: { authorization: 'DPoP abc' } })).json() as { value: string }
+  t.match(own.value, /DPoP realm="mcp", error="invalid_token", error_description="The token expired"/, 'the request decides the scheme that carries the error')
+  t.equal(app.authErrors.challenge('server_error'), undefined, 'a 5xx carries no challenge')
+  t.throws(() => app.authErrors.challenge('invalid_token', { status: 200 }), { code: 'FST_AUTH_ERRORS_INVALID_ARGUMENT' }, 'a bad option throws as the senders do')
 })
