@@ -200,6 +200,18 @@ function maxAgeOf (value: unknown): number | undefined {
   return value as number | undefined
 }
 
+/** One scheme alone, as a list (one frozen array each, so a challenge memo can key on it). */
+const ONLY: Readonly<Record<AuthScheme, readonly AuthScheme[]>> = Object.freeze({ Bearer: Object.freeze(['Bearer'] as AuthScheme[]), DPoP: Object.freeze(['DPoP'] as AuthScheme[]) })
+const SERVED_WITH = new WeakMap<readonly AuthScheme[], Partial<Record<AuthScheme, readonly AuthScheme[]>>>()
+
+/** The served schemes followed by the one a request used (RULES F4), the same array for the same inputs. */
+function servedWith (served: readonly AuthScheme[], used: AuthScheme): readonly AuthScheme[] {
+  let lists = SERVED_WITH.get(served)
+  if (lists === undefined) SERVED_WITH.set(served, lists = {})
+  lists[used] ??= Object.freeze([...served, used])
+  return lists[used]
+}
+
 /** The schemes a response challenges with: the call's, else the registration's. */
 export function servedSchemes (settings: DecisionSettings, schemes: readonly AuthScheme[] | undefined): readonly AuthScheme[] {
   return schemes === undefined ? settings.schemes : validateSchemes(schemes, 'schemes option')
@@ -220,9 +232,9 @@ function challengePlan (settings: DecisionSettings, compiled: CompiledCode, kind
   let schemes: readonly AuthScheme[]
   if (resource || bound === undefined) {
     const served = servedSchemes(settings, opts.schemes)
-    schemes = bound === undefined || served.includes(bound) ? served : [...served, bound]
+    schemes = bound === undefined || served.includes(bound) ? served : servedWith(served, bound)
   } else {
-    schemes = [bound]
+    schemes = ONLY[bound]
   }
   const params: ChallengeParams = {
     error: compiled.code,

@@ -18,6 +18,7 @@ import {
   type SendContext
 } from './decision.js'
 import type { ResolvedOptions } from './options.js'
+import { createMemo } from './memo.js'
 import { requestFacts, type RequestFacts } from './request-facts.js'
 import { EXPOSE_BOTH, EXPOSE_CHALLENGE, EXPOSE_NONCE, addVary, exposeHeaders, noStore } from './response-headers.js'
 
@@ -44,6 +45,9 @@ export interface AuthChallengeOptions extends BareChallengeOptions {
 }
 
 const NO_CONTEXT: SendContext = Object.freeze({})
+
+/** How many challenges one registration remembers (each description is at most 512 characters, RULES S4). */
+const MEMO_LIMIT = 256
 
 /** The WWW-Authenticate value of a challenge plan. */
 function challengeValue (templates: ChallengeTemplates, resourceMetadata: string | undefined, plan: ChallengePlan): string {
@@ -84,8 +88,21 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
   const templates = compileChallengeTemplates(options)
   const settings = decisionSettings(options)
 
+  /**
+   * Challenges already built, keyed by every input of the plan: descriptions are nearly always
+   * literals, so each challenge is built once and later responses reuse one flat string.
+   */
+  const challenges = createMemo(MEMO_LIMIT)
+
   function challengeOf (plan: ChallengePlan | undefined): string | undefined {
-    return plan === undefined ? undefined : challengeValue(templates, options.resourceMetadata, plan)
+    if (plan === undefined) return undefined
+    const params = plan.params
+    const path = params === undefined
+      ? [plan.basic, plan.schemes, plan.errorScheme, plan.algs, plan.others?.scope]
+      : [plan.basic, plan.schemes, plan.errorScheme, plan.algs, plan.others?.scope, params.error, params.error_description, params.error_uri, params.scope, params.acr_values, params.max_age]
+    let value = challenges.get(path)
+    if (value === undefined) challenges.set(path, value = challengeValue(templates, options.resourceMetadata, plan))
+    return value
   }
 
   /** Decides the response to `code` for a request's facts. */
