@@ -100,6 +100,11 @@ export interface AuthErrorOptions {
   format?: AuthErrorFormat
   /** Problem details `instance` (a URI-reference identifying this occurrence). */
   instance?: string
+  /**
+   * Why, for operators: a short machine-readable token (`code_expired`, `pkce_mismatch`), in the
+   * event and the log, never in a response whatever `exposeDetails` says (RULES L4).
+   */
+  reason?: string
 }
 
 const kAuthError = Symbol.for('fastify-auth-errors.AuthError')

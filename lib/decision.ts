@@ -34,6 +34,8 @@ export interface SendContext {
   readonly endpoint?: EndpointKind | undefined
   /** An answer to another library's error: a challenge only on a 401 or a challenge code at a resource (RULES I3). */
   readonly foreign?: boolean | undefined
+  /** The thrown value the response answers, for the event (RULES L3). */
+  readonly thrown?: unknown
 }
 
 /** The challenges of a response: Basic for client authentication (RULES D3), or one per served scheme. */
@@ -76,6 +78,8 @@ export interface ErrorDecision {
   readonly debug: string | undefined
   /** The call's `uri`, when it could not be sent (relative, with no reference page to resolve it against). */
   readonly refusedUri: string | undefined
+  /** The call's `reason`: for the event and the log only (RULES L4). */
+  readonly reason: unknown
 }
 
 /** An answer that is not an error at this endpoint (RULES D9, D10). */
@@ -94,6 +98,7 @@ export interface ChallengeDecision {
   readonly status: 401
   readonly challenge: ChallengePlan
   readonly nonce: string | undefined
+  readonly reason: unknown
 }
 
 /** What an error response is. */
@@ -315,7 +320,8 @@ export function decideError (settings: DecisionSettings, compiled: CompiledCode,
     instance: sanitizeUri(opts.instance),
     hint: details ? opts.hint : undefined,
     debug: details ? opts.debug ?? causeMessage(opts.cause) : undefined,
-    refusedUri: refusedUriOf(opts.uri, uri, compiled)
+    refusedUri: refusedUriOf(opts.uri, uri, compiled),
+    reason: opts.reason
   }
 }
 
@@ -325,6 +331,7 @@ export interface BareChallengeOptions {
   readonly scope?: string | readonly string[] | undefined
   readonly algs?: string | readonly string[] | undefined
   readonly dpopNonce?: string | undefined
+  readonly reason?: string | undefined
 }
 
 /**
@@ -338,6 +345,7 @@ export function decideChallenge (settings: DecisionSettings, opts: BareChallenge
     answer: 'challenge',
     status: 401,
     challenge: { basic: false, schemes, errorScheme: undefined, params: undefined, others: scope === undefined ? undefined : { scope }, algs: validateNameList(opts.algs, 'algs') },
-    nonce: nonceOf(opts.dpopNonce)
+    nonce: nonceOf(opts.dpopNonce),
+    reason: opts.reason
   }
 }

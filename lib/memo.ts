@@ -1,48 +1,46 @@
 /**
  * A small bounded memo of strings, for texts built on the request path from a few inputs that
- * nearly always repeat (a challenge for a literal description). Keys are paths of values: object
- * identities and strings, compared with `Map` equality, so a memo is only as right as its key is
- * complete: each user passes every input of what it caches. Descriptions built from request data
- * cannot grow memory: past `limit` entries in all, the memo starts over.
+ * nearly always repeat (a challenge for a literal description). The key is four values compared
+ * with `Map` equality (object identity, string value) and a `rest` string holding every other
+ * input, so a memo is only as right as its key is complete: each user passes every input of what
+ * it caches. Texts built from request data cannot grow memory: past `limit` entries in all, the
+ * memo starts over.
  *
  * @module
  */
 
-type Level = Map<unknown, Level | string>
+type Level<Next> = Map<unknown, Next>
+type Tree = Level<Level<Level<Level<Map<string, string>>>>>
 
-/** A bounded memo keyed by a path of values. */
+/** A bounded memo keyed by four values and a rest string. */
 export interface Memo {
-  /** The text remembered for `path`, if any. */
-  get (path: readonly unknown[]): string | undefined
-  /** Remembers `text` for `path`. */
-  set (path: readonly unknown[], text: string): void
+  /** The text remembered for the key, if any. */
+  get (a: unknown, b: unknown, c: unknown, d: unknown, rest: string): string | undefined
+  /** Remembers `text` for the key. */
+  set (a: unknown, b: unknown, c: unknown, d: unknown, rest: string, text: string): void
+}
+
+function child<Next> (level: Level<Next>, key: unknown, make: () => Next): Next {
+  let next = level.get(key)
+  if (next === undefined) level.set(key, next = make())
+  return next
 }
 
 /** Creates a memo that holds at most `limit` texts. */
 export function createMemo (limit: number): Memo {
-  let root: Level = new Map()
+  let root: Tree = new Map()
   let size = 0
   return {
-    get (path: readonly unknown[]): string | undefined {
-      let level: Level | string | undefined = root
-      for (const key of path) {
-        if (typeof level !== 'object') return undefined
-        level = level.get(key)
-      }
-      return typeof level === 'string' ? level : undefined
+    get (a: unknown, b: unknown, c: unknown, d: unknown, rest: string): string | undefined {
+      return root.get(a)?.get(b)?.get(c)?.get(d)?.get(rest)
     },
-    set (path: readonly unknown[], text: string): void {
+    set (a: unknown, b: unknown, c: unknown, d: unknown, rest: string, text: string): void {
       if (size >= limit) {
         root = new Map()
         size = 0
       }
-      let level = root
-      for (let i = 0; i < path.length - 1; i++) {
-        let next = level.get(path[i])
-        if (typeof next !== 'object') level.set(path[i], next = new Map())
-        level = next
-      }
-      level.set(path[path.length - 1], text)
+      const leaf = child(child(child(child(root, a, () => new Map()), b, () => new Map()), c, () => new Map()), d, () => new Map<string, string>())
+      leaf.set(rest, text)
       size++
     }
   }

@@ -8,6 +8,7 @@ import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
 import type { CatalogEntry } from './catalog.js'
 import { mergeCatalog, type CodeDefinition } from './catalog-entry.js'
 import { ConfigErrorCodes, fail, show } from './config-error.js'
+import type { AuthErrorEvent } from './events.js'
 import { validateNameList, validateSchemes } from './option-lists.js'
 import { isQuotableText, sanitizeUri } from './sanitize.js'
 
@@ -60,6 +61,12 @@ export interface AuthErrorsOptions {
    * and problem `type` becomes `<baseUrl><prefix>#<code>`.
    */
   reference?: boolean | ReferencePageOptions
+  /**
+   * Called with one event per error response the plugin sends (RULES L3), beside the
+   * diagnostics_channel `fastify-auth-errors:error`. A listener that throws is logged at warn and
+   * changes nothing in the response.
+   */
+  onAuthError?: (event: AuthErrorEvent) => void
 }
 
 /**
@@ -93,6 +100,7 @@ export interface ResolvedOptions {
   readonly errorHandler: boolean
   readonly notFoundHandler: boolean
   readonly reference: ResolvedReference | undefined
+  readonly onAuthError: ((event: AuthErrorEvent) => void) | undefined
 }
 
 /** The reference page options once validated: `url` is `baseUrl + prefix` when a base URL was given. */
@@ -107,7 +115,7 @@ const REFERENCE_PREFIX = /^(?:\/[A-Za-z0-9\-._~]+)+$/
 /** Every option the plugin takes, and the ones Fastify's `register` passes along with them. */
 const OPTION_NAMES: readonly string[] = Object.freeze([
   'realm', 'issuer', 'errorUri', 'format', 'codes', 'resourceMetadata', 'exposeDetails', 'schemes',
-  'algs', 'errorHandler', 'notFoundHandler', 'reference'
+  'algs', 'errorHandler', 'notFoundHandler', 'reference', 'onAuthError'
 ])
 const REGISTER_OPTION_NAMES: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers'])
 
@@ -191,6 +199,12 @@ function validateResourceMetadata (value: unknown): string | undefined {
   return value
 }
 
+function validateListener (value: unknown): ((event: AuthErrorEvent) => void) | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') fail(ConfigErrorCodes.INVALID_OPTION, `onAuthError must be a function of the event, got ${show(value)}`)
+  return value as (event: AuthErrorEvent) => void
+}
+
 function parseUrl (value: string): URL | undefined {
   try {
     return new URL(value)
@@ -236,6 +250,7 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
     algs: validateNameList(opts.algs, 'algs', ConfigErrorCodes.INVALID_ALGS),
     errorHandler: validateBoolean('errorHandler', opts.errorHandler, true),
     notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true),
-    reference
+    reference,
+    onAuthError: validateListener(opts.onAuthError)
   })
 }

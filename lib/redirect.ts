@@ -111,6 +111,8 @@ export interface AuthRedirectOptions {
   uri?: string | undefined
   /** Status of a direct answer (a 4xx other than 401); redirects are always 302/303 or 200. */
   status?: number | undefined
+  /** Why, for operators: in the event and the log, never in the response (RULES L4). */
+  reason?: string | undefined
 }
 
 /** How a response travels back to the client. */
@@ -213,6 +215,13 @@ function compileRedirectCode (compiled: CompiledCode): RedirectCode {
   return Object.freeze({ code: compiled.code, compiled, brief, description, uri, params: encodeErrorParams(compiled.code, description, uri) })
 }
 
+/** What an event says of a delivered authorization error. */
+interface Sent {
+  readonly code: string
+  readonly reason: unknown
+  readonly jwt: boolean
+}
+
 /** The options of one call, whichever way they were given. */
 type CallOptions = Partial<AuthRedirectOptions>
 
@@ -263,7 +272,8 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
   function stateOf (reply: FastifyReply, value: unknown): string | undefined {
     if (value === undefined || value === null || value === '') return undefined
     if (typeof value === 'string') return value
-    reply.log.warn({ stateType: typeof value }, 'fastify-auth-errors: state is not a string (a repeated parameter?); the error is sent without state')
+    // RULES L1: a repeated parameter is what a request did, not the application's mistake.
+    reply.log.info({ stateType: typeof value }, 'fastify-auth-errors: state is not a string (a repeated parameter?); the error is sent without state')
     return undefined
   }
 
@@ -285,6 +295,9 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     addVary(reply, 'Accept')
     reply.header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff')
     if (decision.answer !== 'error' || !prefersHtml(reply.request.headers.accept)) return senders.write(reply, decision)
+    if (senders.events.active()) {
+      senders.events.publish(reply, { code: rc.code, status: decision.status, endpoint: 'authorization', delivery: 'page', reason: opts.reason, error: undefined })
+    }
     return noStore(reply.code(decision.status))
       .header('content-type', HTML_CONTENT_TYPE)
       .header('content-security-policy', ERROR_PAGE_CSP)
@@ -292,8 +305,14 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
       .send(renderErrorPage({ status: decision.status, error: rc.code, description: decision.description, uri: decision.uri }))
   }
 
-  function refuse (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, problem: string, details?: Record<string, unknown>): FastifyReply {
-    reply.log.warn({ ...details, error: rc.code }, `fastify-auth-errors: ${problem}; ${rc.code} is answered directly, not redirected`)
+  /**
+   * Answers directly instead of redirecting, and logs why (RULES L1): at warn when the
+   * application passed something unsafe (its misuse), at info when the request caused it (no
+   * redirect URI for an unknown client, an unsupported response mode), so an attacker cannot
+   * fill the log at warn.
+   */
+  function refuse (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, problem: string, details: Record<string, unknown> | undefined, level: 'info' | 'warn'): FastifyReply {
+    reply.log[level]({ ...details, error: rc.code }, `fastify-auth-errors: ${problem}; ${rc.code} is answered directly, not redirected`)
     return answerDirectly(reply, rc, opts)
   }
 
@@ -301,8 +320,13 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
    * Sends the response parameters by the chosen delivery: `params` (encoded) for a query or a
    * fragment, `fields` (raw) for a form_post page; only the one the delivery needs is built.
    */
-  function deliver (reply: FastifyReply, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>): FastifyReply {
+  function deliver (reply: FastifyReply, sent: Sent, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>): FastifyReply {
     noStore(reply).header('referrer-policy', 'no-referrer')
+    const method = reply.request.method
+    const status = delivery === 'form_post' ? 200 : method === 'GET' || method === 'HEAD' ? 302 : 303 // RULES A5: never 307
+    if (senders.events.active()) {
+      senders.events.publish(reply, { code: sent.code, status, endpoint: 'authorization', delivery: sent.jwt ? 'jwt' : delivery === 'form_post' ? 'form_post' : 'redirect', reason: sent.reason, error: undefined })
+    }
     if (delivery === 'form_post') {
       return reply
         .code(200)
@@ -311,9 +335,8 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
         .header('x-content-type-options', 'nosniff')
         .send(renderFormPost(target.uri, fields()))
     }
-    const method = reply.request.method
     return reply
-      .code(method === 'GET' || method === 'HEAD' ? 302 : 303) // RULES A5: never 307
+      .code(status)
       .header('location', delivery === 'query' ? withQuery(target.uri, params()) : target.uri + '#' + params())
       .send()
   }
@@ -321,7 +344,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
   function sendPlain (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, target: SafeRedirectUri, delivery: Delivery): FastifyReply {
     const error = errorParams(rc, opts)
     const state = stateOf(reply, opts.state)
-    return deliver(reply, target, delivery, () => {
+    return deliver(reply, { code: rc.code, reason: opts.reason, jwt: false }, target, delivery, () => {
       const params = error.params ?? encodeErrorParams(rc.code, error.description, error.uri)
       return state === undefined ? params + issParam : params + '&state=' + formEncode(state) + issParam
     }, () => {
@@ -368,7 +391,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
 
   function sendJarm (reply: FastifyReply, rc: RedirectCode, opts: CallOptions, target: SafeRedirectUri, delivery: Delivery): FastifyReply {
     const problem = jarmProblem(opts)
-    if (problem !== undefined) return refuse(reply, rc, opts, problem)
+    if (problem !== undefined) return refuse(reply, rc, opts, problem, undefined, 'warn')
     const jarm = opts.jarm as JarmOptions
     const error = errorParams(rc, opts)
     const claims: JarmClaims = {
@@ -390,7 +413,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
         reply.log.warn('fastify-auth-errors: the reply was sent while jarm.sign ran; the JARM response is dropped')
         return
       }
-      deliver(reply, target, delivery, () => 'response=' + jwt, () => [['response', jwt]])
+      deliver(reply, { code: rc.code, reason: opts.reason, jwt: true }, target, delivery, () => 'response=' + jwt, () => [['response', jwt]])
     }).catch((err: unknown) => {
       release()
       const message = 'fastify-auth-errors: jarm.sign failed; server_error is answered directly, not redirected'
@@ -416,10 +439,11 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     const target = checkRedirectUri(opts.redirectUri)
     if (!target.ok) {
       const shown = target.problem === 'invalid_characters' || target.problem === 'too_long' ? undefined : quotable(opts.redirectUri)
-      return refuse(reply, rc, opts, redirectUriProblems[target.problem], { redirectUriProblem: target.problem, redirectUri: shown })
+      // A missing redirect URI is an unknown client's ordinary traffic; an unsafe one is the application's misuse.
+      return refuse(reply, rc, opts, redirectUriProblems[target.problem], { redirectUriProblem: target.problem, redirectUri: shown }, target.problem === 'missing' ? 'info' : 'warn')
     }
     const mode = resolveMode(opts.responseType, opts.responseMode)
-    if (typeof mode === 'string') return refuse(reply, rc, opts, mode, { responseType: quotable(opts.responseType), responseMode: quotable(opts.responseMode) })
+    if (typeof mode === 'string') return refuse(reply, rc, opts, mode, { responseType: quotable(opts.responseType), responseMode: quotable(opts.responseMode) }, 'info')
     return mode.jwt ? sendJarm(reply, rc, opts, target, mode.delivery) : sendPlain(reply, rc, opts, target, mode.delivery)
   }
 }

@@ -10,7 +10,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthErrorOptions } from './auth-error.js'
 import { OAUTH_CONTENT_TYPE, PROBLEM_CONTENT_TYPE } from './body.js'
 import { errorBody } from './error-body.js'
-import { buildChallenge, compileChallengeTemplates, dpopTail, type ChallengeTemplates } from './challenge.js'
+import { buildChallenge, compileChallengeTemplates, dpopTail, type ChallengeParams, type ChallengeTemplates } from './challenge.js'
 import { compileCatalog, type CompiledCatalog } from './compiled-catalog.js'
 import {
   decideChallenge, decideError,
@@ -18,6 +18,7 @@ import {
   type SendContext
 } from './decision.js'
 import type { ResolvedOptions } from './options.js'
+import { createEventSink } from './events.js'
 import { createMemo } from './memo.js'
 import { requestFacts, type RequestFacts } from './request-facts.js'
 import { EXPOSE_BOTH, EXPOSE_CHALLENGE, EXPOSE_NONCE, addVary, exposeHeaders, noStore } from './response-headers.js'
@@ -48,6 +49,27 @@ const NO_CONTEXT: SendContext = Object.freeze({})
 
 /** How many challenges one registration remembers (each description is at most 512 characters, RULES S4). */
 const MEMO_LIMIT = 256
+
+/**
+ * The memo key must hold every input of a challenge: these lists name them, and the two checks
+ * below fail to compile when a field is added to `ChallengePlan` or `ChallengeParams` without
+ * being added here (and to {@link restOf}).
+ */
+type PlanKeys = 'basic' | 'schemes' | 'errorScheme' | 'params' | 'others' | 'algs'
+type ParamKeys = 'error' | 'error_description' | 'error_uri' | 'scope' | 'acr_values' | 'max_age'
+/** `true` only when `T` has no key outside `Listed`. */
+type AllListed<T, Listed> = [Exclude<keyof T, Listed>] extends [never] ? true : false
+/** Compile-time checks, exported so the compiler keeps them (they are never used at run time). */
+export const challengeKeysListed: readonly [AllListed<ChallengePlan, PlanKeys>, AllListed<ChallengeParams, ParamKeys>] = [true, true]
+
+/** Every input of a challenge plan but the four the memo keys on, as one string ('' when all are unset). */
+function restOf (plan: ChallengePlan): string {
+  const params = plan.params
+  const scope = plan.others?.scope
+  if (!plan.basic && plan.algs === undefined && scope === undefined && (params === undefined ||
+    (params.error_uri === undefined && params.scope === undefined && params.acr_values === undefined && params.max_age === undefined))) return ''
+  return [plan.basic, plan.algs, scope, params?.error_uri, params?.scope, params?.acr_values, params?.max_age].join('\u0000')
+}
 
 /** The WWW-Authenticate value of a challenge plan. */
 function challengeValue (templates: ChallengeTemplates, resourceMetadata: string | undefined, plan: ChallengePlan): string {
@@ -87,6 +109,7 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
   const catalog: CompiledCatalog = compileCatalog({ catalog: options.catalog, errorUri: options.errorUri, referenceUrl: options.reference?.url }, log)
   const templates = compileChallengeTemplates(options)
   const settings = decisionSettings(options)
+  const events = createEventSink(options.onAuthError, log)
 
   /**
    * Challenges already built, keyed by every input of the plan: descriptions are nearly always
@@ -97,11 +120,14 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
   function challengeOf (plan: ChallengePlan | undefined): string | undefined {
     if (plan === undefined) return undefined
     const params = plan.params
-    const path = params === undefined
-      ? [plan.basic, plan.schemes, plan.errorScheme, plan.algs, plan.others?.scope]
-      : [plan.basic, plan.schemes, plan.errorScheme, plan.algs, plan.others?.scope, params.error, params.error_description, params.error_uri, params.scope, params.acr_values, params.max_age]
-    let value = challenges.get(path)
-    if (value === undefined) challenges.set(path, value = challengeValue(templates, options.resourceMetadata, plan))
+    // The key: the schemes, the scheme with the error, the code and the description, then every
+    // other input of the plan in `rest` (almost always all undefined: a constant).
+    const rest = restOf(plan)
+    let value = challenges.get(plan.schemes, plan.errorScheme, params?.error, params?.error_description, rest)
+    if (value === undefined) {
+      value = challengeValue(templates, options.resourceMetadata, plan)
+      challenges.set(plan.schemes, plan.errorScheme, params?.error, params?.error_description, rest, value)
+    }
     return value
   }
 
@@ -110,7 +136,15 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
     return decideError(settings, catalog.lookup(code), facts, opts, context)
   }
 
-  function writeError (reply: FastifyReply, decision: Decision): FastifyReply {
+  /** RULES S3: an error decided after the reply was sent is logged, naming the code, and not sent. */
+  function alreadySent (reply: FastifyReply, code: string | undefined): boolean {
+    if (!reply.sent) return false
+    reply.log.warn({ code }, `fastify-auth-errors: ${code ?? 'a challenge'} was not sent: the reply had already been sent`)
+    return true
+  }
+
+  function writeError (reply: FastifyReply, decision: Decision, thrown?: unknown): FastifyReply {
+    if (alreadySent(reply, decision.code)) return reply
     if (decision.answer === 'not_an_error') {
       noStore(reply.code(200))
       return decision.body === '' ? reply.send() : reply.type(OAUTH_CONTENT_TYPE).send(decision.body)
@@ -123,6 +157,9 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
     if (decision.headers !== undefined) for (const [name, value] of decision.headers) reply.header(name, value)
     setChallengeHeaders(reply, challengeOf(decision.challenge), decision.nonce)
     if (decision.negotiated) addVary(reply, 'Accept')
+    if (events.active()) {
+      events.publish(reply, { code: decision.code, status: decision.status, endpoint: decision.endpoint, delivery: decision.format === 'problem' ? 'problem' : 'json', reason: decision.reason, error: thrown })
+    }
     // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
     return noStore(reply.code(decision.status))
       .type(decision.format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
@@ -134,17 +171,21 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
    * the route config, then from the Authorization header (lib/request-facts.ts).
    */
   function sendError (reply: FastifyReply, code: string, opts: AuthErrorOptions, context: SendContext = NO_CONTEXT): FastifyReply {
-    return writeError(reply, decide(code, requestFacts(reply.request, context.endpoint), opts, context))
+    return writeError(reply, decide(code, requestFacts(reply.request, context.endpoint), opts, context), context.thrown)
   }
 
-  function writeChallenge (reply: FastifyReply, decision: ChallengeDecision): FastifyReply {
+  function writeChallenge (reply: FastifyReply, decision: ChallengeDecision, thrown: unknown): FastifyReply {
+    if (alreadySent(reply, undefined)) return reply
     setChallengeHeaders(reply, challengeOf(decision.challenge), decision.nonce)
+    if (events.active()) {
+      events.publish(reply, { code: undefined, status: 401, endpoint: requestFacts(reply.request).endpoint ?? 'resource', delivery: 'challenge', reason: decision.reason, error: thrown })
+    }
     return noStore(reply.code(401)).send()
   }
 
   /** Sends the bare 401 challenge of RULES E4. */
-  function sendChallenge (reply: FastifyReply, opts: AuthChallengeOptions): FastifyReply {
-    return writeChallenge(reply, decideChallenge(settings, opts))
+  function sendChallenge (reply: FastifyReply, opts: AuthChallengeOptions, context: SendContext = NO_CONTEXT): FastifyReply {
+    return writeChallenge(reply, decideChallenge(settings, opts), context.thrown)
   }
 
   /**
@@ -161,7 +202,7 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
     return decision.answer === 'error' ? challengeOf(decision.challenge) : undefined
   }
 
-  return { catalog, templates, settings, decide, write: writeError, sendError, sendChallenge, challengeFor }
+  return { catalog, templates, settings, events, decide, write: writeError, sendError, sendChallenge, challengeFor }
 }
 
 /** The senders of one registration. */
