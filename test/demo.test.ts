@@ -17,6 +17,12 @@ const root = join(import.meta.dirname, '..')
 // `npm start` below runs the demo on the built package, unchanged.
 const { ACR_MFA, DEFAULT_ISSUER, buildDemo, defaultClients, settingsFromEnv } = await t.mockImport<DemoModule>('../examples/server.js', { 'fastify-auth-errors': pkg })
 const { createDpop, thumbprint } = await t.mockImport<DpopModule>('../examples/dpop.js', { 'fastify-auth-errors': pkg })
+// Every top-level await comes before the first t.test: a test registered after an await may find
+// the file's root test already ended ("cannot create subtest after parent test ends"), and tap
+// would report only the tests registered before it.
+const esKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
+const otherKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
+const edKeys = await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
 
 t.test('the demo type-checks (// @ts-check with JSDoc) against the built package types', async t => {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -100,9 +106,6 @@ interface ProofOptions {
   alg?: 'ES256' | 'EdDSA'
 }
 
-const esKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
-const otherKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
-const edKeys = await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
 let jtiCounter = 0
 
 async function proof (keys: WebCrypto.CryptoKeyPair, now: number, options: ProofOptions = {}): Promise<string> {
