@@ -3,31 +3,28 @@
 import t from 'tap'
 import { createHash, webcrypto, type webcrypto as WebCrypto } from 'node:crypto'
 import { join } from 'node:path'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import * as pkg from '../lib/index.js'
 import { parseChallenges } from './helpers/auth-params.js'
 import type { DemoModule, DpopModule } from './helpers/demo-types.js'
 
 const root = join(import.meta.dirname, '..')
-// The demo is plain JavaScript (JSDoc, // @ts-check), type-checked by the first test below.
+// The demo is plain JavaScript (JSDoc, // @ts-check), type-checked by `npm run typecheck` (the
+// root tsconfig includes examples/*.js with checkJs; examples/tsconfig.json is the same check).
 // It imports the package by its own name, which Node resolves to dist/. Under tap's TypeScript
 // loader, code loaded from dist/ is reported as dist/ files (the source maps are not applied),
 // so here the package name is pointed at lib/: the same code, measured against its sources.
 // `npm start` below runs the demo on the built package, unchanged.
 const { ACR_MFA, DEFAULT_ISSUER, buildDemo, defaultClients, settingsFromEnv } = await t.mockImport<DemoModule>('../examples/server.js', { 'fastify-auth-errors': pkg })
 const { createDpop, thumbprint } = await t.mockImport<DpopModule>('../examples/dpop.js', { 'fastify-auth-errors': pkg })
+// Every top-level await comes before the first t.test: a test registered after an await may find
+// the file's root test already ended ("cannot create subtest after parent test ends"), and tap
+// would report only the tests registered before it.
+const esKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
+const otherKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
+const edKeys = await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
 
-t.test('the demo type-checks (// @ts-check with JSDoc) against the built package types', async t => {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  let output = ''
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'examples', 'tsconfig.json')], { cwd: root, encoding: 'utf8' })
-  } catch (error) {
-    output = String((error as { stdout?: string }).stdout)
-  }
-  t.equal(output, '', 'tsc reports nothing')
-})
 const BASIC = 'Basic ' + Buffer.from('demo-confidential:demo-secret').toString('base64')
 const PUBLIC_CB = 'http://127.0.0.1:8080/callback'
 const CONFIDENTIAL_CB = 'https://client.example.test/cb'
@@ -100,9 +97,6 @@ interface ProofOptions {
   alg?: 'ES256' | 'EdDSA'
 }
 
-const esKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
-const otherKeys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
-const edKeys = await webcrypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']) as WebCrypto.CryptoKeyPair
 let jtiCounter = 0
 
 async function proof (keys: WebCrypto.CryptoKeyPair, now: number, options: ProofOptions = {}): Promise<string> {
@@ -472,9 +466,17 @@ t.test('B5 C4 successful authorization responses use the same modes, with iss', 
   t.equal(url.searchParams.get('iss'), DEFAULT_ISSUER)
   const fragment = await app.inject(authorizeUrl({ ...base, response_mode: 'fragment' }))
   t.match(new URL(fragment.headers.location as string).hash, /^#code=/)
-  const formPost = await app.inject(authorizeUrl({ ...base, response_mode: 'form_post', state: '"><script>' }))
+  const formPost = await app.inject(authorizeUrl({ ...base, response_mode: 'form_post', state: '"><script>\'&\n' }))
   t.equal(formPost.headers['content-type'], 'text/html; charset=utf-8')
-  t.match(formPost.body, 'value="&#34;&#62;&#60;script&#62;"', 'values are HTML-escaped')
+  t.match(formPost.body, 'value="&quot;&gt;&lt;script&gt;&#39;&amp;&#10;"', 'C3 every value is HTML-escaped')
+  const script = 'document.forms[0].submit()'
+  t.equal(formPost.headers['content-security-policy'],
+    `default-src 'none'; script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'; form-action http://127.0.0.1:8080; base-uri 'none'`,
+    'C3 a CSP that allows only the page\'s own inline script, by hash, and posts only to the client')
+  t.equal([...formPost.body.matchAll(/<script>([^<]*)<\/script>/g)].map(match => match[1]).join('|'), script, 'the one inline script is the hashed one')
+  t.notMatch(formPost.body, / on[a-z]+=/, 'no inline event handler (a hash cannot allow one)')
+  const native = await app.inject(authorizeUrl({ ...base, redirect_uri: 'com.example.demo:/callback', response_mode: 'form_post' }))
+  t.match(native.headers['content-security-policy'], /form-action com\.example\.demo:;/, 'a private-use scheme is its own form-action source')
   t.match((await app.inject(authorizeUrl({ ...base, response_mode: 'jwt' }))).headers.location, /\?response=ey/, 'jwt is query.jwt for code')
   t.match((await app.inject(authorizeUrl({ ...base, response_mode: 'query.jwt' }))).headers.location, /\?response=ey/, 'query.jwt')
   const posted = await form(app, '/authorize', base)
@@ -596,6 +598,21 @@ t.test('D9 D10 revocation and introspection', async t => {
   t.same((await introspect({ token: expiring })).json(), { active: false }, 'an expired token is inactive')
 })
 
+t.test('the demo answers GET / with what to try: HTML for a browser, JSON otherwise', async t => {
+  const { app } = await demo({ baseUrl: 'http://127.0.0.1:3000' })
+  const json = await app.inject('/')
+  t.equal(json.statusCode, 200, 'not a 404')
+  t.equal(json.json().issuer, DEFAULT_ISSUER)
+  t.ok(json.json().try.length >= 8, 'the ready-made requests')
+  t.match(json.json().try[0], { curl: 'curl -i http://127.0.0.1:3000/api/me', expect: /401/ })
+  const html = await app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })
+  t.equal(html.headers['content-type'], 'text/html; charset=utf-8', 'a browser gets a page')
+  t.match(html.body, '<code>curl -i -H &quot;Authorization: Bearer nope&quot; http://127.0.0.1:3000/api/me</code>', 'values are HTML-escaped')
+  t.equal(html.headers['content-security-policy'], "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+  const hostile = await demo({ issuer: 'https://as.example.test/<b>' })
+  t.match((await hostile.app.inject({ url: '/', headers: { accept: 'text/html' } })).body, 'https://as.example.test/&lt;b&gt;', 'the issuer is escaped too')
+})
+
 // ---------------------------------------------------------------- npm start
 
 // The started process is a black box here: `env -u NODE_OPTIONS` keeps tap's coverage hooks out
@@ -617,7 +634,7 @@ t.test('npm start: examples/start.js listens, logs ready-made failing requests, 
       })
       child.once('exit', () => { reject(new Error('start.js exited early: ' + output)) })
     })
-    t.match(banner, 'Ready-made failing requests')
+    t.match(banner, /Open https?:\/\/\S+\/ in a browser, or try these ready-made failing requests/)
     t.match(banner, /curl -i .*\/token/)
     t.match(banner, /curl -i .*\/authorize/)
     t.match(banner, /curl -i .*\/revoke/)
@@ -627,6 +644,7 @@ t.test('npm start: examples/start.js listens, logs ready-made failing requests, 
       const res = await fetch(origin + '/api/me', { headers: { authorization: 'Bearer nope' } })
       t.equal(res.status, 401, 'the started demo answers')
       t.equal(((await res.json()) as { error: string }).error, 'invalid_token')
+      t.equal((await fetch(origin + '/')).status, 200, 'GET / answers what to try')
     } else {
       t.match(banner, 'listening at https://demo.example.org')
     }
@@ -637,4 +655,24 @@ t.test('npm start: examples/start.js listens, logs ready-made failing requests, 
     t.equal(code, 0, `${signal}: exit code 0`)
     t.match(output, 'Closed.')
   }
+})
+
+t.test('npm start: a busy port prints one line naming PORT and exits 1', async t => {
+  const { createServer } = await import('node:net')
+  const blocker = createServer()
+  await new Promise<void>(resolve => { blocker.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { blocker.close() })
+  const port = String((blocker.address() as { port: number }).port)
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, join(root, 'examples', 'start.js')], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise<number | null>(resolve => { child.once('exit', resolve) })
+  t.equal(code, 1, 'exit code 1')
+  t.equal(stdout, '', 'no banner')
+  t.same(stderr.trim().split('\n'), [`Port ${port} on 127.0.0.1 is in use: set PORT to a free one (PORT=0 picks any), e.g. PORT=3001 npm start`], 'one line naming PORT')
 })
