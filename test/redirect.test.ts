@@ -5,6 +5,12 @@ import fc from 'fast-check'
 import * as oauth from 'oauth4webapi'
 import authErrors, { AuthError, catalog, type AuthErrorCode, type AuthErrorsOptions, type AuthRedirectOptions, type JarmClaims } from '../lib/index.js'
 
+// Every top-level await runs before the first test is registered, so none of the tests is dropped.
+const keyPair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+const { kty, crv, x, y } = await webcrypto.subtle.exportKey('jwk', keyPair.publicKey)
+const { SignJWT, generateKeyPair, jwtVerify } = await import('jose')
+const joseKeys = await generateKeyPair('ES256')
+
 const ISSUER = 'https://as.example.com'
 const CLIENT = 'client-1'
 const REDIRECT = 'https://client.example.com/cb'
@@ -594,8 +600,6 @@ function b64u (value: string | ArrayBuffer): string {
   return Buffer.from(typeof value === 'string' ? Buffer.from(value) : new Uint8Array(value)).toString('base64url')
 }
 
-const keyPair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
-const { kty, crv, x, y } = await webcrypto.subtle.exportKey('jwk', keyPair.publicKey)
 const jwks = { keys: [{ kty, crv, x, y, kid: 'jarm-1', alg: 'ES256', use: 'sig' }] }
 
 /** The application's signer: ES256 with WebCrypto, no JOSE library. */
@@ -781,9 +785,6 @@ t.test('A3 an AuthError carries its description, uri and state into the redirect
 
 // ---------------------------------------------------------------------------------------------
 // JWT response modes from an async handler that does not return the reply (issue 16 item 5)
-
-const { SignJWT, generateKeyPair, jwtVerify } = await import('jose')
-const joseKeys = await generateKeyPair('ES256')
 
 /** A real JARM signer (jose), slow enough that an async handler resolves before it does. */
 async function joseSign (claims: JarmClaims): Promise<string> {
