@@ -20,7 +20,7 @@ const { AuthError } = pkg
 
 /** The optional features of the built package, detected on the registered apps. */
 export function featuresOf (apps) {
-  return { authRedirect: apps.plugin.hasReplyDecorator('authRedirect') }
+  return { authRedirect: apps.plugin.hasReplyDecorator('authRedirect'), events: typeof pkg.AUTH_ERROR_CHANNEL === 'string' }
 }
 
 const DESCRIPTION = 'The authorization code has expired'
@@ -218,8 +218,13 @@ export async function buildApps () {
   await dpop.register(authErrors, { schemes: ['DPoP'], algs: ['ES256', 'EdDSA'] })
   dpopRoutes(dpop)
 
-  await Promise.all([plain.ready(), plugin.ready(), dpop.ready()])
-  return { plain, plugin, dpop }
+  // The same routes with one onAuthError listener: every error builds its event (RULES L3).
+  const listened = Fastify()
+  await listened.register(authErrors, typeof pkg.AUTH_ERROR_CHANNEL === 'string' ? { onAuthError () {} } : {})
+  pluginRoutes(listened)
+
+  await Promise.all([plain.ready(), plugin.ready(), dpop.ready(), listened.ready()])
+  return { plain, plugin, dpop, listened }
 }
 
 const BEARER = { authorization: 'Bearer mF_9.B5f-4.1JqM' }
@@ -254,6 +259,9 @@ export const routes = [
   { id: 'redirect', label: 'reply.authRedirect, query', group: 'plugin', app: 'plugin', method: 'GET', url: '/authorize', status: 302, twin: 'handRedirect', same: true, needs: 'authRedirect', targets: [{ vs: 'handRedirect', min: 0.95 }] },
   { id: 'handFormPost', label: 'hand-written form_post HTML page', group: 'baseline', app: 'plain', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', needs: 'authRedirect' },
   { id: 'formPost', label: 'reply.authRedirect, form_post', group: 'plugin', app: 'plugin', method: 'GET', url: '/authorize-form', status: 200, twin: 'handFormPost', same: true, needs: 'authRedirect', targets: [{ vs: 'handFormPost', min: 0.95 }] },
+  { id: 'authErrorListened', label: 'reply.authError with one onAuthError listener', group: 'events', app: 'listened', method: 'POST', url: '/auth-error', status: 400, twin: 'authError', needs: 'events', instructionsOnly: true },
+  { id: 'authErrorOtel', label: 'reply.authError with fastify-auth-errors/otel on (sdk-metrics)', group: 'events', app: 'plugin', method: 'POST', url: '/auth-error', status: 400, twin: 'authError', needs: 'events', instructionsOnly: true, otel: true },
+  { id: 'bearerOtel', label: 'invalid_token challenge with fastify-auth-errors/otel on', group: 'events', app: 'plugin', method: 'GET', url: '/resource', headers: BEARER, status: 401, twin: 'bearer', needs: 'events', instructionsOnly: true, otel: true },
   { id: 'okPlain', label: 'success route, app without the plugin', group: 'success', app: 'plain', method: 'GET', url: '/ok', status: 200, twin: 'okPlain' },
   { id: 'okPlugin', label: 'success route, app with the plugin', group: 'success', app: 'plugin', method: 'GET', url: '/ok', status: 200, twin: 'okPlain', same: true, targets: [{ vs: 'okPlain', min: 0.99 }] }
 ]

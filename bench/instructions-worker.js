@@ -27,15 +27,27 @@ const known = [emptyRoute, ...activeRoutes(featuresOf(apps))]
 const list = ids.map((id) => {
   const route = known.find((candidate) => candidate.id === id)
   if (route === undefined) throw new Error(`unknown or unavailable route ${id}`)
-  return { id, app: apps[route.app], options: injectOptions(route) }
+  return { id, app: apps[route.app], options: injectOptions(route), otel: route.otel === true }
 })
+
+// Rows marked `otel` run with fastify-auth-errors/otel subscribed (a real sdk-metrics meter),
+// only for their own stretch; every other row has no subscriber.
+const { instrumentAuthErrors } = list.some((route) => route.otel) ? await import('../dist/esm/otel.js') : {}
+const { MeterProvider } = list.some((route) => route.otel) ? await import('@opentelemetry/sdk-metrics') : {}
+const meterProvider = MeterProvider === undefined ? undefined : new MeterProvider()
+
+async function run (route, count) {
+  const stop = route.otel ? instrumentAuthErrors({ meterProvider }) : undefined
+  await injectLoop(route.app, route.options, count)
+  stop?.()
+}
 
 function inOrder (round) {
   return round % 2 === 0 ? list : [...list].reverse()
 }
 
 for (let round = 0; round < Number(warmUpRounds); round++) {
-  for (const route of inOrder(round)) await injectLoop(route.app, route.options, Number(warmUpBatch))
+  for (const route of inOrder(round)) await run(route, Number(warmUpBatch))
 }
 
 // Two minor collections empty the young generation (what survives twice moves to the old one),
@@ -64,11 +76,11 @@ function marker (label) {
 
 // A first, uncounted pass: what runs for the first time after the spin (and the spin's own
 // optimised code leaving) stays out of the counted stretches.
-for (const route of list) await injectLoop(route.app, route.options, Number(warmUpBatch))
+for (const route of list) await run(route, Number(warmUpBatch))
 for (let round = 0; round < Number(rounds); round++) {
   for (const route of inOrder(round)) {
     marker('-')
-    await injectLoop(route.app, route.options, Number(count))
+    await run(route, Number(count))
     marker(route.id)
   }
 }
