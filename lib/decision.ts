@@ -80,6 +80,8 @@ export interface ErrorDecision {
   readonly refusedUri: string | undefined
   /** The call's `reason`: for the event and the log only (RULES L4). */
   readonly reason: unknown
+  /** The call's `debug` and `cause`, for the log whatever `exposeDetails` says. */
+  readonly logged: { readonly debug: unknown, readonly cause: unknown } | undefined
 }
 
 /** An answer that is not an error at this endpoint (RULES D9, D10). */
@@ -321,7 +323,8 @@ export function decideError (settings: DecisionSettings, compiled: CompiledCode,
     hint: details ? opts.hint : undefined,
     debug: details ? opts.debug ?? causeMessage(opts.cause) : undefined,
     refusedUri: refusedUriOf(opts.uri, uri, compiled),
-    reason: opts.reason
+    reason: opts.reason,
+    logged: opts.debug === undefined && opts.cause === undefined ? undefined : { debug: opts.debug, cause: opts.cause }
   }
 }
 

@@ -96,6 +96,14 @@ function setChallengeHeaders (reply: FastifyReply, challenge: string | undefined
   }
 }
 
+function logDetails (reply: FastifyReply, code: string, logged: { readonly debug: unknown, readonly cause: unknown }): void {
+  try {
+    reply.log.debug({ code, debug: logged.debug, err: logged.cause }, `fastify-auth-errors: ${code} details`)
+  } catch {
+    reply.log.debug({ code }, `fastify-auth-errors: ${code} details could not be logged`) // RULES S2: a cause the logger cannot read
+  }
+}
+
 /** The decision settings of a registration. */
 function decisionSettings (options: ResolvedOptions): DecisionSettings {
   return Object.freeze({ schemes: options.schemes, format: options.format, exposeDetails: options.exposeDetails, referenceUrl: options.reference?.url })
@@ -149,6 +157,8 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
       noStore(reply.code(200))
       return decision.body === '' ? reply.send() : reply.type(OAUTH_CONTENT_TYPE).send(decision.body)
     }
+    // A 4xx is an expected answer: its debug text and cause go to the log at debug level (a 5xx's are logged at error by the error handler).
+    if (decision.logged !== undefined && decision.status < 500) logDetails(reply, decision.code, decision.logged)
     if (decision.refusedUri !== undefined) {
       reply.log.warn({ code: decision.code, uri: decision.refusedUri.slice(0, 200) }, 'fastify-auth-errors: the uri option is not an absolute http(s) URI (RFC 6749 A.9); the code\'s own error_uri is sent')
     }

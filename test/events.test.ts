@@ -146,3 +146,17 @@ t.test('L2 no Authorization header, client secret, token or DPoP proof in any lo
     t.notOk(everything.includes(secret), `no ${secret.slice(0, 12)}... in the logs`)
   }
 })
+
+t.test('L1 debug and cause of a 4xx are logged at debug level, never above', async t => {
+  const { app, logs } = await build()
+  app.get('/caused', async (_request, reply) => reply.authError('invalid_grant', { cause: new Error('row 42 is gone') }))
+  await app.inject({ method: 'POST', url: '/token' })
+  const line = logs.find(entry => entry.code === 'invalid_grant' && entry.debug === 'row 17')
+  t.equal(line?.level, 20, 'debug at debug level')
+  logs.length = 0
+  await app.inject('/caused')
+  const caused = logs.find(entry => entry.code === 'invalid_grant' && typeof entry.err === 'object')
+  t.equal(caused?.level, 20, 'the cause at debug level')
+  t.match(JSON.stringify(caused?.err), /row 42 is gone/)
+  t.notOk(logs.some(entry => entry.level > 30 && JSON.stringify(entry).includes('row 42')), 'never above info')
+})
