@@ -1,18 +1,12 @@
 import t from 'tap'
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import authErrors, { AuthError, type AuthErrorsOptions, type AuthErrorsRouteConfig } from '../lib/index.js'
+import Fastify, { type FastifyInstance } from 'fastify'
+import authErrors, { AuthError, type AuthErrorsOptions } from '../lib/index.js'
+import { routeApp, type Handler } from './helpers/app.js'
 import { challengeFor, parseChallenges } from './helpers/auth-params.js'
 
-type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
-
-async function appWith (handler: Handler, options: AuthErrorsOptions = {}, config?: AuthErrorsRouteConfig) {
-  const app = Fastify()
-  await app.register(authErrors, options)
-  app.route({ method: ['GET', 'POST'], url: '/', config: config === undefined ? {} : { authErrors: config }, handler })
-  return app
-}
+const appWith = routeApp
 
 async function register (options: AuthErrorsOptions) {
   const app = Fastify()

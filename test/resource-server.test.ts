@@ -1,18 +1,11 @@
 import t from 'tap'
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import authErrors, { AuthError, catalog, catalogCodes, type AuthErrorCode, type AuthErrorsOptions, type AuthErrorsRouteConfig } from '../lib/index.js'
+import { AuthError, catalog, catalogCodes, type AuthErrorCode, type AuthErrorsRouteConfig } from '../lib/index.js'
+import { routeApp } from './helpers/app.js'
 import { challengeFor, parseChallenges, type ParsedChallenge } from './helpers/auth-params.js'
-
-type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
 
 const ERROR_PARAMS = ['error', 'error_description', 'error_uri'] as const
 
-async function appWith (handler: Handler, options: AuthErrorsOptions = {}, config?: AuthErrorsRouteConfig) {
-  const app = Fastify()
-  await app.register(authErrors, options)
-  app.route({ method: ['GET', 'POST'], url: '/', config: config === undefined ? {} : { authErrors: config }, handler })
-  return app
-}
+const appWith = routeApp
 
 function challengesOf (res: { headers: Record<string, unknown> }): ParsedChallenge[] {
   const header = res.headers['www-authenticate']

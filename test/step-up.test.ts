@@ -1,16 +1,10 @@
 import t from 'tap'
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import authErrors, { AuthError, type AuthErrorOptions, type AuthErrorsOptions } from '../lib/index.js'
+import { routeApp, type Handler } from './helpers/app.js'
 import { challengeFor, parseChallenges } from './helpers/auth-params.js'
 
-type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
-
-async function appWith (handler: Handler, options: AuthErrorsOptions = {}) {
-  const app = Fastify()
-  await app.register(authErrors, options)
-  app.post('/', { config: { authErrors: { endpoint: 'resource' } } }, handler)
-  return app
-}
+const appWith = async (handler: Handler, options: AuthErrorsOptions = {}): Promise<FastifyInstance> => routeApp(handler, options, { endpoint: 'resource' })
 
 const DESCRIPTION = 'The authentication event behind the access token does not meet the requirements of the resource server.'
 
