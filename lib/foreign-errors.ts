@@ -84,11 +84,13 @@ export type ForeignRule =
   | { readonly kind: 'bare' }
   | { readonly kind: 'by_scheme', readonly failure: Failure }
   | { readonly kind: 'unavailable', readonly description: string }
-  | { readonly kind: 'fixed', readonly code: string, readonly status: number, readonly description: string }
+  | { readonly kind: 'fixed', readonly answer: ForeignAnswer }
   | { readonly kind: 'server' }
 
 const token = (failure: Failure, extra?: Omit<Extract<ForeignRule, { kind: 'token' }>, 'kind' | 'failure'>): ForeignRule => Object.freeze({ kind: 'token', failure, ...extra })
-const fixed = (code: string, status: number, description: string): ForeignRule => Object.freeze({ kind: 'fixed', code, status, description })
+const fixed = (code: string, status: number, description: string): ForeignRule => Object.freeze({
+  kind: 'fixed', answer: Object.freeze({ code, status, description, bare: false, level: 'info', source: 'code' })
+})
 const BARE: ForeignRule = Object.freeze({ kind: 'bare' })
 const SERVER: ForeignRule = Object.freeze({ kind: 'server' })
 const KEYS_UNAVAILABLE: ForeignRule = Object.freeze({ kind: 'unavailable', description: 'The keys to verify the token could not be fetched; retry later' })
@@ -216,21 +218,17 @@ const SERVER_ANSWER = freezeAnswer({ code: 'server_error', status: 500, descript
 const KEYS_ANSWER = freezeAnswer({ code: 'temporarily_unavailable', status: 503, description: (KEYS_UNAVAILABLE as { description: string }).description, bare: false, level: 'warn', source: 'key set' })
 
 /**
- * The answer to a 4xx or 5xx status of a value that names no OAuth code, built once per status:
+ * The answer to a 4xx or 5xx status of a value that names no OAuth code, built once per status
+ * (index: status - 400):
  * 401 depends on the request (RULES I2), 503 is load shedding (RULES I4), any other 5xx is the
  * server's error, any other 4xx keeps its status with its reason phrase (RULES I1, I3).
  */
-const STATUS_ANSWERS: ReadonlyMap<number, ForeignAnswer> = new Map(Object.keys(STATUS_CODES).map(Number).filter(status => status >= 400 && status <= 599).map(status => {
-  const code = status === 503 ? 'temporarily_unavailable' : status >= 500 ? 'server_error' : status === 403 ? 'access_denied' : 'invalid_request'
-  const description = status >= 500 && status !== 503 ? undefined : STATUS_CODES[status]
-  return [status, freezeAnswer({ code, status: status >= 500 && status !== 503 ? 500 : status, description, bare: false, level: status >= 500 && status !== 503 ? 'error' : 'info', source: 'status' })]
-}))
-
-function statusAnswer (status: number): ForeignAnswer {
-  return STATUS_ANSWERS.get(status) ?? freezeAnswer({
-    code: status >= 500 ? 'server_error' : 'invalid_request', status: status >= 500 ? 500 : status, description: undefined, bare: false, level: status >= 500 ? 'error' : 'info', source: 'status'
-  })
-}
+const STATUS_ANSWERS: readonly ForeignAnswer[] = Array.from({ length: 200 }, (_, index) => {
+  const status = 400 + index
+  const server = status >= 500 && status !== 503
+  const code = status === 503 ? 'temporarily_unavailable' : server ? 'server_error' : status === 403 ? 'access_denied' : 'invalid_request'
+  return freezeAnswer({ code, status: server ? 500 : status, description: server ? undefined : STATUS_CODES[status], bare: false, level: server ? 'error' : 'info', source: 'status' })
+})
 
 const UNAUTHORIZED_CLIENT = freezeAnswer({ code: 'invalid_client', status: undefined, description: 'Client authentication failed', bare: false, level: 'info', source: 'status' })
 const UNAUTHORIZED_TOKEN = freezeAnswer({ code: 'invalid_token', status: 401, description: 'The access token is invalid', bare: false, level: 'info', source: 'status' })
@@ -368,7 +366,7 @@ function fromRule (value: Record<string, unknown>, rule: ForeignRule, situation:
     case 'bare': return noCredentials(situation)
     case 'server': return SERVER_ANSWER
     case 'unavailable': return KEYS_ANSWER
-    case 'fixed': return freezeAnswer({ code: rule.code, status: rule.status, description: rule.description, bare: false, level: 'info', source: 'code' })
+    case 'fixed': return rule.answer
     case 'by_scheme': return situation.scheme === 'Bearer' || situation.scheme === 'DPoP' ? tokenAnswer(situation.token, rule.failure) : noCredentials(situation)
     default: return fromTokenRule(value, rule, situation.token)
   }
@@ -414,7 +412,7 @@ export function mapForeignError (value: unknown, situation: ForeignSituation): F
   }
   const status = httpStatus(record.statusCode ?? record.status) ?? (record.statusCode === undefined && record.status === undefined ? clientStatus(situation.replyStatus) : undefined)
   if (status === undefined) return SERVER_ANSWER
-  const answer = status === 401 ? unauthorized(situation) : statusAnswer(status)
+  const answer = status === 401 ? unauthorized(situation) : STATUS_ANSWERS[status - 400] as ForeignAnswer
   if (answer.level === 'error') return answer
   const kept = keptHeaders(record)
   return kept.headers === undefined && kept.retryAfter === undefined ? answer : freezeAnswer({ ...answer, ...kept })
