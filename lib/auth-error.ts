@@ -245,10 +245,10 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
    */
   static from (value: unknown, context?: AuthErrorFromContext): AuthError {
-    if (isAuthError(value)) return value
     const { token, ...merge } = context ?? {}
     let answer: ForeignAnswer | undefined
     try {
+      if (isAuthError(value)) return value
       answer = mapForeignError(value, { token: token ?? 'access_token', endpoint: token === 'client_assertion' ? 'client' : 'resource', scheme: 'Bearer', replyStatus: undefined })
     } catch {
       answer = undefined // RULES S2: a value that throws while read is unrecognised

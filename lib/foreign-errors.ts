@@ -373,8 +373,8 @@ function fromRule (value: Record<string, unknown>, rule: ForeignRule, situation:
 }
 
 function fromTokenRule (value: Record<string, unknown>, rule: Extract<ForeignRule, { kind: 'token' }>, context: TokenContext | undefined): ForeignAnswer {
-  const message = value.message
-  const ctx = rule.dpop !== undefined && typeof message === 'string' && message.startsWith(rule.dpop) ? 'dpop_proof' : context
+  const message = rule.dpop === undefined ? undefined : value.message
+  const ctx = typeof message === 'string' && message.startsWith(rule.dpop as string) ? 'dpop_proof' : context
   if (rule.onlyIn !== undefined && (ctx === undefined || !rule.onlyIn.includes(ctx))) return SERVER_ANSWER
   const cause = value.cause
   const claim = value.claim ?? (typeof cause === 'object' && cause !== null ? (cause as Record<string, unknown>).claim : undefined)
