@@ -244,7 +244,7 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
    * ```
    * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
    */
-  static from (value: unknown, context?: AuthErrorFromContext): AuthError {
+  static from (value: unknown, context?: AuthErrorOptions & { token?: TokenContext }): AuthError {
     const { token, ...merge } = context ?? {}
     let answer: ForeignAnswer | undefined
     try {
@@ -253,24 +253,12 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
     } catch {
       answer = undefined // RULES S2: a value that throws while read is unrecognised
     }
-    const code = (answer?.code ?? 'server_error') as AuthErrorCode
-    return new AuthError(code, { ...(answer === undefined ? {} : answerOptions(answer)), cause: value, ...merge })
+    const options: Record<string, unknown> = answer === undefined ? {} : { ...answerOptions(answer) }
+    options.cause = value
+    // as withCallOptions: a context option left undefined keeps the mapped value
+    for (const [key, option] of Object.entries(merge)) if (option !== undefined && key !== '__proto__') options[key] = option
+    return new AuthError((answer?.code ?? 'server_error') as AuthErrorCode, options)
   }
-}
-
-/**
- * The context of {@link AuthError.from}: what was being verified, and options to merge over the
- * mapped ones.
- *
- * @example
- * ```ts
- * throw AuthError.from(error, { token: 'dpop_proof', dpopNonce: nonces.next() })
- * ```
- * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
- */
-export interface AuthErrorFromContext extends AuthErrorOptions {
-  /** What was being verified (RULES I5); default `access_token`. */
-  token?: TokenContext
 }
 
 Object.defineProperty(AuthError.prototype, kAuthError, { value: true })
