@@ -36,7 +36,9 @@ function situationOf (request: FastifyRequest, reply: FastifyReply): ForeignSitu
     token: config?.token ?? (kind === 'client' ? undefined : 'access_token'),
     endpoint: kind,
     scheme: schemeOf(request.headers.authorization),
-    replyStatus: reply.statusCode
+    // A status the plugin's own answer set (an onSend hook that threw while it went out) is not
+    // another plugin's verdict: every answer of the plugin carries Pragma: no-cache.
+    replyStatus: reply.getHeader('pragma') === 'no-cache' ? undefined : reply.statusCode
   }
 }
 

@@ -210,7 +210,7 @@ function freezeAnswer (answer: ForeignAnswer): ForeignAnswer {
 /** Every token failure's answer, per context, built once. */
 const TOKEN_ANSWERS: ReadonlyMap<string, ForeignAnswer> = new Map(Object.entries(CONTEXTS).flatMap(([context, { code, noun }]) =>
   (Object.keys(FAILURE_TEXT) as Failure[]).map(failure => [context + ' ' + failure, freezeAnswer({
-    code, status: undefined, description: FAILURE_TEXT[failure](noun), bare: false, level: 'info', source: 'token'
+    code, status: undefined, description: FAILURE_TEXT[failure](noun), bare: false, level: 'info', source: 'token plugin'
   })])))
 
 const BARE_ANSWER = freezeAnswer({ code: 'invalid_token', status: 401, description: undefined, bare: true, level: 'info', source: 'no credentials' })

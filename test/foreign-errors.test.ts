@@ -234,3 +234,26 @@ t.test('AuthError.from thrown in a route is answered like the original would be'
   t.equal(res.statusCode, 400)
   t.same(res.json(), { error: 'invalid_client', error_description: 'The client assertion expired' })
 })
+
+t.test('I1 S1 a status the plugin\'s own answer set is not taken: an onSend hook that throws while an error goes out is a server_error', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  let calls = 0
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    if (++calls === 1) throw new Error('onSend failure')
+    return payload
+  })
+  app.get('/', async (_request, reply) => reply.authError('invalid_grant'))
+  const res = await app.inject('/')
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().error, 'server_error')
+})
+
+t.test('D2 a Fastify validation error is 400 invalid_request with the validation message', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  app.post('/token', { schema: { body: { type: 'object', required: ['grant_type'], properties: { grant_type: { type: 'string' } } } } }, async () => ({ ok: true }))
+  const res = await app.inject({ method: 'POST', url: '/token', payload: {} })
+  t.equal(res.statusCode, 400)
+  t.same(res.json(), { error: 'invalid_request', error_description: 'body must have required property \'grant_type\'' })
+})
