@@ -267,6 +267,8 @@ interface Carrier {
   readonly code: (value: Record<string, unknown>) => unknown
   readonly description: (value: Record<string, unknown>) => unknown
   readonly status: (value: Record<string, unknown>) => unknown
+  /** The library marks the error as not for clients: server_error whatever its code. */
+  readonly hidden?: (value: Record<string, unknown>) => boolean
 }
 
 /**
@@ -281,8 +283,9 @@ export const CARRIERS: readonly Carrier[] = Object.freeze([
     source: 'oidc-provider',
     matches: value => typeof value.error === 'string' && typeof value.expose === 'boolean' && typeof value.allow_redirect === 'boolean',
     code: value => value.error,
-    description: value => value.expose === true ? value.error_description : undefined,
-    status: value => value.status
+    description: value => value.error_description,
+    status: value => value.status,
+    hidden: value => value.expose === false
   },
   {
     source: '@node-oauth/oauth2-server',
@@ -312,7 +315,7 @@ function fromCarrier (value: Record<string, unknown>, carrier: Carrier, situatio
   const normal = typeof carried === 'string' && Object.hasOwn(CARRIED_CODES, carried) ? CARRIED_CODES[carried] : undefined
   if (normal === null) return noCredentials(situation)
   const code = normal?.code ?? (isErrorCode(carried) ? carried : 'invalid_request')
-  if (code === 'server_error') return freezeAnswer({ ...SERVER_ANSWER, source: carrier.source })
+  if (code === 'server_error' || carrier.hidden?.(value) === true) return freezeAnswer({ ...SERVER_ANSWER, source: carrier.source })
   const own = carrier.status(value)
   const status = normal?.status ?? (code === 'invalid_request' && clientStatus(own) !== undefined ? own as number : undefined)
   const scope = value.scope

@@ -23,9 +23,9 @@ import type { TokenContext } from '../lib/foreign-errors.js'
 interface LogLine { level: number, msg: string, [key: string]: unknown }
 
 /** oidc-provider ships no type declarations: its `errors` classes, as its lib/helpers/errors.js defines them. */
-type OidcError = new (description?: string, ...rest: unknown[]) => Error
+type OidcError = new (description?: string | number, ...rest: unknown[]) => Error
 const oidcModule: string = 'oidc-provider'
-const { errors: oidc } = await import(oidcModule) as { errors: Record<'InvalidClientAuth' | 'InsufficientScope' | 'InvalidRequest' | 'InvalidNonce' | 'TemporarilyUnavailable', OidcError> }
+const { errors: oidc } = await import(oidcModule) as { errors: Record<'InvalidClientAuth' | 'InsufficientScope' | 'InvalidRequest' | 'InvalidNonce' | 'TemporarilyUnavailable' | 'OIDCProviderError', OidcError> }
 
 const ISSUER = 'https://as.example.com'
 const AUDIENCE = 'https://api.example.com'
@@ -92,7 +92,7 @@ const THROWN: Record<string, () => unknown> = {
   'oidc-invalid-request-405': () => new oidc.InvalidRequest('only POST is supported', 405),
   'oidc-invalid-nonce': () => new oidc.InvalidNonce('nonce mismatch'),
   'oidc-temporarily-unavailable': () => new oidc.TemporarilyUnavailable('try later'),
-  'oidc-server': () => Object.assign(new oidc.InvalidRequest('x'), { status: 500, statusCode: 500, expose: false, error: 'server_error' }),
+  'oidc-server': () => new oidc.OIDCProviderError(500, 'pool_exhausted'),
   'mcp-invalid-token': () => new mcp.InvalidTokenError('Token has expired'),
   'mcp-insufficient-scope': () => new mcp.InsufficientScopeError('Insufficient scope'),
   'mcp-method-not-allowed': () => new mcp.MethodNotAllowedError('The method GET is not allowed for this endpoint'),

@@ -184,6 +184,12 @@ t.test('S2 a value that throws while the table reads it is a generic server_erro
   t.equal((await app.inject({ url: '/resource' })).json().error, 'server_error')
   throwing(Object.defineProperty({ code: 'ERR_JWT_EXPIRED' }, 'message', { get () { throw new Error('trap') } }))
   t.equal((await app.inject({ url: '/resource' })).statusCode, 401, 'a message getter is only read for the rows that need it')
+  throwing(Object.assign(new Error('DPoP Proof htu mismatch'), { code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' }))
+  const proof = await app.inject({ url: '/resource', headers: { authorization: 'DPoP t' } })
+  t.equal(proof.statusCode, 401)
+  t.same(parseChallenges(String(proof.headers['www-authenticate'])).find(c => c.scheme === 'DPoP')?.params.error, 'invalid_dpop_proof', 'oauth4webapi names a DPoP proof failure in its message')
+  throwing({ code: 'OAUTH_INVALID_RESPONSE', message: 42 })
+  t.equal((await app.inject({ url: '/resource', headers: { authorization: 'Bearer t' } })).json().error, 'invalid_token', 'a message that is not a string names no DPoP proof')
 })
 
 const key = new TextEncoder().encode('a-secret-that-is-long-enough-for-hs256!')
