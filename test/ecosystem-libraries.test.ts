@@ -324,7 +324,7 @@ t.test('I5 oidc-provider errors and the MCP SDK OAuthError classes are answered 
   const tokenCases: Array<[string, number, string, string]> = [
     ['oidc-invalid-client-auth', 400, 'invalid_client', 'client authentication failed'],
     ['oidc-invalid-request-405', 405, 'invalid_request', 'only POST is supported'],
-    ['oidc-invalid-nonce', 400, 'invalid_request', 'nonce mismatch'],
+    ['oidc-invalid-nonce', 400, 'invalid_nonce', 'nonce mismatch'],
     ['oidc-temporarily-unavailable', 503, 'temporarily_unavailable', app.authErrors.catalog.temporarily_unavailable?.description as string],
     ['mcp-method-not-allowed', 405, 'invalid_request', 'The method GET is not allowed for this endpoint'],
     ['mcp-too-many-requests', 429, 'invalid_request', 'You have exceeded the rate limit for client registration requests'],
