@@ -12,9 +12,6 @@ import { answerOptions, mapForeignError, type ForeignAnswer, type ForeignSituati
 import { routeConfig, schemeOf } from './request-facts.js'
 import type { Senders } from './senders.js'
 
-/** How the sender is told that it answers another library's error (RULES I3). */
-const FOREIGN = Object.freeze({ foreign: true })
-
 /** A short, safe description of any thrown value, for the log. */
 function describeThrown (value: unknown): string {
   try {
@@ -57,12 +54,12 @@ export function createErrorHandler (responder: Senders) {
 
   function sendServerError (request: FastifyRequest, reply: FastifyReply, error: unknown, message: string): FastifyReply {
     logUnexpected(request, error, message)
-    return responder.sendError(reply, 'server_error', {})
+    return responder.sendError(reply, 'server_error', {}, { thrown: error })
   }
 
-  function sendAuthError (request: FastifyRequest, reply: FastifyReply, code: string, options: AuthErrorOptions, original: unknown): FastifyReply {
+  function sendAuthError (request: FastifyRequest, reply: FastifyReply, error: unknown, code: string, options: AuthErrorOptions, original: unknown): FastifyReply {
     try {
-      responder.sendError(reply, code, options)
+      responder.sendError(reply, code, options, { thrown: error })
     } catch (misuse) {
       return sendServerError(request, reply, misuse, 'fastify-auth-errors: an auth error could not be sent as given; answered with server_error')
     }
@@ -82,9 +79,9 @@ export function createErrorHandler (responder: Senders) {
     request.log[answer.level]({ statusCode: answer.status, source: answer.source, thrown: describeThrown(error) },
       'fastify-auth-errors: ' + answer.source + ' error answered with ' + (code ?? 'the bare challenge'))
     reply.removeHeader('www-authenticate')
-    if (code === undefined) return responder.sendChallenge(reply, {})
+    if (code === undefined) return responder.sendChallenge(reply, {}, { thrown: error })
     try {
-      return responder.sendError(reply, code, answerOptions(answer), FOREIGN)
+      return responder.sendError(reply, code, answerOptions(answer), { foreign: true, thrown: error })
     } catch (misuse) {
       return sendServerError(request, reply, misuse, 'fastify-auth-errors: a foreign error could not be answered; answered with server_error')
     }
@@ -104,7 +101,7 @@ export function createErrorHandler (responder: Senders) {
     try {
       if (isAuthError(error)) {
         const cause = error.options.cause
-        return sendAuthError(request, reply, error.error, error.options, cause === undefined ? error : cause)
+        return sendAuthError(request, reply, error, error.error, error.options, cause === undefined ? error : cause)
       }
       answer = mapForeignError(error, situationOf(request, reply))
     } catch {
