@@ -4,6 +4,7 @@
  * @module
  */
 import { catalog, type CatalogCode } from './catalog.js'
+import { answerOptions, mapForeignError, type ForeignAnswer, type TokenContext } from './foreign-errors.js'
 import { isErrorCode } from './sanitize.js'
 
 /**
@@ -220,6 +221,43 @@ export class AuthError<Code extends AuthErrorCode = AuthErrorCode> extends Error
   /** Whether a value is an `AuthError`, also one created by another copy of this package. */
   static override [Symbol.hasInstance] (value: unknown): boolean {
     return isAuthError(value)
+  }
+
+  /**
+   * The `AuthError` a thrown value means, by the table the error handler reads (RULES I1-I5):
+   * an `AuthError` as it is; another library's error as the OAuth error it means (jose, fast-jwt,
+   * oauth4webapi, oidc-provider, the OAuth2 server libraries, the MCP SDK, http-errors style
+   * statuses); anything unrecognised as `server_error`. The value is the `cause` (logged, never
+   * sent unless `exposeDetails` is on). `context.token` names what was being verified (default
+   * `access_token`); the other context fields are options merged over the mapped ones. A value
+   * meaning "no credentials at all" comes back as `invalid_token` 401: answer those with
+   * `reply.authChallenge()` (the error handler does so itself).
+   *
+   * @example
+   * ```ts
+   * try {
+   *   await jwtVerify(assertion, jwks, { audience: tokenEndpoint })
+   * } catch (error) {
+   *   throw AuthError.from(error, { token: 'client_assertion' })
+   *   // an expired assertion: invalid_client, "The client assertion expired"
+   * }
+   * ```
+   * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
+   */
+  static from (value: unknown, context?: AuthErrorOptions & { token?: TokenContext }): AuthError {
+    const { token, ...merge } = context ?? {}
+    let answer: ForeignAnswer | undefined
+    try {
+      if (isAuthError(value)) return value
+      answer = mapForeignError(value, { token: token ?? 'access_token', endpoint: token === 'client_assertion' ? 'client' : 'resource', scheme: 'Bearer', replyStatus: undefined })
+    } catch {
+      answer = undefined // RULES S2: a value that throws while read is unrecognised
+    }
+    const options: Record<string, unknown> = answer === undefined ? {} : { ...answerOptions(answer) }
+    options.cause = value
+    // as withCallOptions: a context option left undefined keeps the mapped value
+    for (const [key, option] of Object.entries(merge)) if (option !== undefined && key !== '__proto__') options[key] = option
+    return new AuthError((answer?.code ?? 'server_error') as AuthErrorCode, options)
   }
 }
 

@@ -1,65 +1,16 @@
 /**
- * The error handler: an `AuthError` becomes its response; Fastify's own errors (validation,
- * bad JSON, 413, 415) and other plugins' 4xx become `invalid_request` (or a challenge) with the
- * same status; everything else becomes a generic `server_error`, the original logged once
- * (RULES S1-S3, D2).
+ * The error handler: an `AuthError` becomes its response; anything else is answered with the
+ * OAuth error it means, read from the table of lib/foreign-errors.ts (RULES I1-I5): Fastify's
+ * own errors, other plugins' and libraries' errors; whatever is not recognised becomes a generic
+ * `server_error`, the original logged once (RULES S1-S3, D2).
  *
  * @module
  */
-import { STATUS_CODES } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isAuthError, type AuthErrorOptions } from './auth-error.js'
-import { answerTokenPluginError } from './jwt-errors.js'
+import { answerOptions, mapForeignError, type ForeignAnswer, type ForeignSituation } from './foreign-errors.js'
+import { routeConfig, schemeOf } from './request-facts.js'
 import type { Senders } from './senders.js'
-import { sanitizeDescription } from './sanitize.js'
-
-/** How a foreign error is answered: the code, the status and the description to send. */
-interface Mapped {
-  readonly code: string
-  readonly status: number
-  readonly description?: string | undefined
-}
-
-/** Fastify's content-type-parser and body errors, by their `code`. */
-const FASTIFY_ERRORS: Readonly<Record<string, Mapped>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'invalid_request', status: 415, description: 'The request content type is not supported' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'invalid_request', status: 413, description: 'The request body is too large' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_request', status: 400, description: 'The request body could not be parsed' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_request', status: 400, description: 'The request body is empty' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request', status: 400, description: 'The request content length does not match its body' },
-  FST_ERR_CTP_EMPTY_TYPE: { code: 'invalid_request', status: 415, description: 'The request content type is empty' },
-  FST_ERR_CTP_INVALID_TYPE: { code: 'invalid_request', status: 415, description: 'The request content type is not supported' }
-}
-
-/** The code other plugins' 4xx errors are answered with, by status; `invalid_request` otherwise. */
-const FOREIGN_STATUS_CODES: Readonly<Record<number, string>> = {
-  401: 'invalid_token',
-  403: 'access_denied'
-}
-
-const SERVER_ERROR: Mapped = { code: 'server_error', status: 500 }
-
-function readProperty (value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
-}
-
-function clientStatus (error: unknown): number | undefined {
-  const status = readProperty(error, 'statusCode') ?? readProperty(error, 'status')
-  return Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 499 ? status as number : undefined
-}
-
-/** Maps a value that is not an `AuthError` to the auth error that answers it. */
-function mapForeignError (error: unknown): Mapped {
-  const code = readProperty(error, 'code')
-  const known = typeof code === 'string' && Object.hasOwn(FASTIFY_ERRORS, code) ? FASTIFY_ERRORS[code] : undefined
-  if (known !== undefined) return known
-  if (Array.isArray(readProperty(error, 'validation'))) {
-    return { code: 'invalid_request', status: 400, description: sanitizeDescription(readProperty(error, 'message')) }
-  }
-  const status = clientStatus(error)
-  if (status === undefined) return SERVER_ERROR
-  return { code: FOREIGN_STATUS_CODES[status] ?? 'invalid_request', status, description: STATUS_CODES[status] }
-}
 
 /** A short, safe description of any thrown value, for the log. */
 function describeThrown (value: unknown): string {
@@ -67,6 +18,24 @@ function describeThrown (value: unknown): string {
     return typeof value === 'symbol' ? value.toString() : typeof value + ': ' + String(value).slice(0, 200)
   } catch {
     return typeof value
+  }
+}
+
+/**
+ * What the request tells the table: the route's `config.authErrors` (`endpoint`, `token`), the
+ * scheme the client used, and a status another plugin already set on the reply (RULES I1).
+ */
+function situationOf (request: FastifyRequest, reply: FastifyReply): ForeignSituation {
+  const config = routeConfig(request)
+  const endpoint = config?.endpoint
+  const kind = endpoint === undefined ? undefined : endpoint === 'resource' ? 'resource' : 'client'
+  return {
+    token: config?.token ?? (kind === 'client' ? undefined : 'access_token'),
+    endpoint: kind,
+    scheme: schemeOf(request.headers.authorization),
+    // A status the plugin's own answer set (an onSend hook that threw while it went out) is not
+    // another plugin's verdict: every answer of the plugin carries Pragma: no-cache.
+    replyStatus: reply.getHeader('pragma') === 'no-cache' ? undefined : reply.statusCode
   }
 }
 
@@ -85,12 +54,12 @@ export function createErrorHandler (responder: Senders) {
 
   function sendServerError (request: FastifyRequest, reply: FastifyReply, error: unknown, message: string): FastifyReply {
     logUnexpected(request, error, message)
-    return responder.sendError(reply, 'server_error', {})
+    return responder.sendError(reply, 'server_error', {}, { thrown: error })
   }
 
-  function sendAuthError (request: FastifyRequest, reply: FastifyReply, code: string, options: AuthErrorOptions, original: unknown): FastifyReply {
+  function sendAuthError (request: FastifyRequest, reply: FastifyReply, error: unknown, code: string, options: AuthErrorOptions, original: unknown): FastifyReply {
     try {
-      responder.sendError(reply, code, options)
+      responder.sendError(reply, code, options, { thrown: error })
     } catch (misuse) {
       return sendServerError(request, reply, misuse, 'fastify-auth-errors: an auth error could not be sent as given; answered with server_error')
     }
@@ -98,44 +67,48 @@ export function createErrorHandler (responder: Senders) {
     return reply
   }
 
-  /** RULES E4: a request without credentials gets the bare challenge; the original is still logged, once. */
-  function sendBareChallenge (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-    request.log.info({ statusCode: 401, thrown: describeThrown(error) }, 'fastify-auth-errors: no credentials; answered with a bare challenge')
-    return responder.sendChallenge(reply, {})
+  /**
+   * Sends the answer the table gives: the bare challenge (RULES E4) or the error, marked foreign
+   * so that only a 401 or a challenge code carries a challenge (RULES I3). A challenge another
+   * plugin set (basic-auth's `Basic realm`) never stays: the plugin sets the one the answer needs.
+   * A code the registration's catalog does not have is answered as invalid_request.
+   */
+  function sendForeign (request: FastifyRequest, reply: FastifyReply, error: unknown, answer: ForeignAnswer): FastifyReply {
+    if (answer.level === 'error') return sendServerError(request, reply, error, 'fastify-auth-errors: unexpected error answered with server_error')
+    const code = answer.bare ? undefined : responder.catalog.codes.has(answer.code) ? answer.code : 'invalid_request'
+    request.log[answer.level]({ statusCode: answer.status, source: answer.source, thrown: describeThrown(error) },
+      'fastify-auth-errors: ' + answer.source + ' error answered with ' + (code ?? 'the bare challenge'))
+    reply.removeHeader('www-authenticate')
+    if (code === undefined) return responder.sendChallenge(reply, {}, { thrown: error })
+    try {
+      return responder.sendError(reply, code, answerOptions(answer), { foreign: true, thrown: error })
+    } catch (misuse) {
+      return sendServerError(request, reply, misuse, 'fastify-auth-errors: a foreign error could not be answered; answered with server_error')
+    }
   }
 
   /**
    * Answers any thrown value with a safe auth error. Usable as Fastify's error handler, or
-   * called from an application's own handler (`fastify.authErrors.handle`).
+   * called from an application's own handler (`fastify.authErrors.handle`), also from the
+   * `frameworkErrors` server option (FST_ERR_BAD_URL).
    */
   return function authErrorsHandler (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (reply.sent) {
       request.log.warn({ thrown: describeThrown(error) }, 'fastify-auth-errors: error raised after the reply was sent; not sent again')
       return reply
     }
-    let mapped: Mapped
+    let answer: ForeignAnswer | undefined
     try {
       if (isAuthError(error)) {
         const cause = error.options.cause
-        return sendAuthError(request, reply, error.error, error.options, cause === undefined ? error : cause)
+        return sendAuthError(request, reply, error, error.error, error.options, cause === undefined ? error : cause)
       }
-      // @fastify/jwt and @fastify/bearer-auth: RULES E4 / E5, never their own messages
-      const token = answerTokenPluginError(error, request)
-      if (token?.bare === true) return sendBareChallenge(request, reply, error)
-      if (token !== undefined) {
-        request.log.info({ statusCode: token.status, thrown: describeThrown(error) }, 'fastify-auth-errors: token plugin error answered with ' + token.code)
-        return sendAuthError(request, reply, token.code, { status: token.status, description: token.description }, error)
-      }
-      mapped = mapForeignError(error)
+      answer = mapForeignError(error, situationOf(request, reply))
     } catch {
-      mapped = SERVER_ERROR
+      answer = undefined
     }
-    if (mapped === SERVER_ERROR) {
-      return sendServerError(request, reply, error, 'fastify-auth-errors: unexpected error answered with server_error')
-    }
-    if (mapped.status === 401 && request.headers.authorization === undefined) return sendBareChallenge(request, reply, error)
-    request.log.info({ statusCode: mapped.status, thrown: describeThrown(error) }, 'fastify-auth-errors: client error answered with ' + mapped.code)
-    return responder.sendError(reply, mapped.code, { status: mapped.status, description: mapped.description }, { foreign: true })
+    if (answer === undefined) return sendServerError(request, reply, error, 'fastify-auth-errors: unexpected error answered with server_error')
+    return sendForeign(request, reply, error, answer)
   }
 }
 

@@ -31,7 +31,7 @@ t.test('S1 a thrown Error becomes server_error with a generic description; the r
 
 t.test('S1 5xx errors of other plugins and unknown statuses become server_error 500', async t => {
   const values: Array<[string, unknown]> = [
-    ['503 error', Object.assign(new Error('upstream down'), { statusCode: 503 })],
+    ['502 error', Object.assign(new Error('upstream down'), { statusCode: 502 })],
     ['status 99', Object.assign(new Error('odd'), { statusCode: 99 })],
     ['status 600', Object.assign(new Error('odd'), { statusCode: 600 })],
     ['status NaN', Object.assign(new Error('odd'), { statusCode: Number.NaN })],
