@@ -1,6 +1,9 @@
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
+import { instrumentAuthErrors } from '../../lib/otel.js'
 import authErrors, {
+  type AuthErrorDelivery,
+  type AuthErrorEvent,
   AuthError, isAuthError, OAuthErrorSchema, AuthProblemSchema, catalog,
   type AuthErrorCode, type AuthErrorOptions, type AuthErrorsOptions, type CatalogEntry
 } from '../../lib/index.js'
@@ -90,4 +93,16 @@ test('responses() takes codes, endpoint kinds and options', () => {
   expect(app.authErrors.responses).type.toBeCallableWith('token')
   expect(app.authErrors.responses).type.toBeCallableWith('invalid_grant', 'resource', { format: 'problem' })
   expect(app.authErrors.responses).type.not.toBeCallableWith('nowhere_at_all')
+})
+
+test('AuthError.from, challenge(), onAuthError, reason and the otel entry are typed', () => {
+  expect(AuthError.from(new Error('x'))).type.toBe<AuthError>()
+  expect(AuthError.from).type.toBeCallableWith(new Error('x'), { token: 'client_assertion', description: 'The assertion expired' })
+  expect(AuthError.from).type.not.toBeCallableWith(new Error('x'), { token: 'password' })
+  expect(app.authErrors.challenge('insufficient_scope', { scope: 'read' })).type.toBe<string | undefined>()
+  expect(app.authErrors.challenge).type.not.toBeCallableWith('not_a_code')
+  expect(authErrors).type.toBeCallableWith(app, { onAuthError: (event: AuthErrorEvent) => { expect(event.delivery).type.toBe<AuthErrorDelivery>() } }, () => {})
+  expect<AuthErrorOptions['reason']>().type.toBe<string | undefined>()
+  expect(app.post).type.toBeCallableWith('/token', { config: { authErrors: { endpoint: 'token', token: 'client_assertion' } } }, async () => 'ok')
+  expect(instrumentAuthErrors()).type.toBe<() => void>()
 })
