@@ -30,7 +30,8 @@ const STYLE = [
   'nav ul{display:flex;flex-wrap:wrap;gap:.3rem .8rem;padding:0;list-style:none}',
   'section{border-top:1px solid #ccc;padding:.8rem 0}section:target{background:#fff6d5}',
   'dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}',
-  'code{font-family:ui-monospace,monospace}.title{font-weight:400;color:#555}a{color:#0645ad}'
+  'code{font-family:ui-monospace,monospace}.title{font-weight:400;color:#555}a{color:#0645ad}',
+  'a[aria-current]{color:#1b1b1b;font-weight:700;text-decoration:none}'
 ].join('')
 
 /** The page's cache policy: it changes only when the application is redeployed, and carries an ETag. */
