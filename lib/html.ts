@@ -117,9 +117,9 @@ function partsOf (locale: ResolvedLocale): PageParts {
     const lang = escapeHtml(locale.tag)
     const title = escapeHtml(words.errorTitle)
     found = Object.freeze({
-      formPostHead: `${HEAD}${lang}${META}<title>${escapeHtml(words.formPostTitle)}</title>\n</head>\n<body>\n`,
+      formPostHead: `${HEAD}${lang}${META}<title>${escapeHtml(words.formPostTitle)}</title>\n</head>\n<body>\n<main>\n<h1>${escapeHtml(words.formPostTitle)}</h1>\n`,
       formPostTail: `<noscript><p>${escapeHtml(words.formPostNoScript)}</p><button type="submit">${escapeHtml(words.continueLabel)}</button></noscript>\n` +
-        `</form>\n<script>${FORM_POST_SCRIPT}</script>\n</body>\n</html>\n`,
+        `</form>\n</main>\n<script>${FORM_POST_SCRIPT}</script>\n</body>\n</html>\n`,
       errorHead: `${HEAD}${lang}${META}<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
         `<title>${title}</title>\n<style>${ERROR_PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n<h1>${title}</h1>\n<p>${escapeHtml(words.errorIntro)}</p>\n`,
       errorLabels: Object.freeze({
