@@ -231,14 +231,9 @@ function canonicalTag (where: string, tag: unknown): string {
   return fail(`${where} must be a BCP 47 language tag such as 'fr' or 'pt-BR', got ${JSON.stringify(String(tag))}`)
 }
 
-/** The autonym of a language (`fr` -> `français`), or the tag itself. */
+/** The autonym of a language (`fr` -> `français`); a canonical tag never makes DisplayNames throw. */
 function languageName (tag: string): string {
-  try {
-    return new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag
-  } catch {
-    /* c8 ignore next */
-    return tag
-  }
+  return new Intl.DisplayNames([tag], { type: 'language', fallback: 'code' }).of(tag) as string
 }
 
 function pageWords (where: string, value: unknown, base: PageWords, tag: string): PageWords {
