@@ -146,5 +146,5 @@ t.test('Bad input: locales, defaultLocale and errorPage fail registration naming
   }
   t.equal(await registrationError({ locales: { 'fr-ca': FR }, defaultLocale: 'FR-CA' }), undefined, 'tags compare without case')
   t.equal(settings({ locales: { 'fr-ca': FR } }).byTag.get('fr-ca')?.tag, 'fr-CA', 'tags are canonicalised')
-  t.equal(await registrationError({ locales: { fr: { 'my_code': { title: 'Le mien' } } }, codes: { my_code: { status: 400, description: 'Mine.' } } }), undefined, 'an application code can be translated')
+  t.equal(await registrationError({ locales: { fr: { my_code: { title: 'Le mien' } } }, codes: { my_code: { status: 400, description: 'Mine.' } } }), undefined, 'an application code can be translated')
 })
