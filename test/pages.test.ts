@@ -10,7 +10,7 @@ import { referenceRoute } from '../lib/reference-page.js'
 
 const FR = {
   access_denied: { title: 'Accès refusé', description: 'La demande a été refusée.' },
-  $page: { errorTitle: 'Erreur d\'autorisation', errorIntro: 'La demande n\'a pas pu aboutir.', formPostNoScript: 'Le script est désactivé.', continueLabel: 'Continuer', referenceTitle: 'Référence des erreurs' }
+  $page: { endpointStatus: '{status} aux points de terminaison {kind}', errorTitle: 'Erreur d\'autorisation', errorIntro: 'La demande n\'a pas pu aboutir.', formPostNoScript: 'Le script est désactivé.', continueLabel: 'Continuer', referenceTitle: 'Référence des erreurs' }
 }
 const HOSTILE = '<script>alert(1)</script> & "q" \'a\''
 const EVIL = {
@@ -211,7 +211,7 @@ t.test('P1 the reference page serves each language: ?lang=, then Accept-Language
   const french = await app.inject({ url: '/errors', headers: { 'accept-language': 'fr-FR' } })
   t.equal(french.headers['content-language'], 'fr')
   t.match(french.body, /<title>Référence des erreurs<\/title>/)
-  t.match(french.body, /<section id="access_denied"><h2><a href="#access_denied"><code>access_denied<\/code><\/a> <span class="title">Accès refusé<\/span><\/h2><dl><dt>Status<\/dt><dd>400<\/dd><dt>Description<\/dt><dd>La demande a été refusée\.<\/dd>/)
+  t.match(french.body, /<section id="access_denied"><h2><a href="#access_denied"><code>access_denied<\/code><\/a> <span class="title">Accès refusé<\/span><\/h2><dl><dt>Status<\/dt><dd>400 \(403 aux points de terminaison backchannel\)<\/dd><dt>Description<\/dt><dd>La demande a été refusée\.<\/dd>/)
   t.match(french.body, /aria-current="page">français/)
   t.not(french.headers.etag, english.headers.etag, 'each language has its own ETag')
   const asked = await app.inject({ url: '/errors?lang=de', headers: { 'accept-language': 'fr' } })
