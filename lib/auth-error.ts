@@ -106,6 +106,12 @@ export interface AuthErrorOptions {
    * event and the log, never in a response whatever `exposeDetails` says (RULES L4).
    */
   reason?: string
+  /**
+   * The request's `ui_locales` (space-separated BCP 47 tags, preferred first): the language of
+   * problem+json `title` and `detail`, before Accept-Language (RULES P1, P2). Never changes
+   * `error_description`.
+   */
+  uiLocales?: string
 }
 
 const kAuthError = Symbol.for('fastify-auth-errors.AuthError')

@@ -9,6 +9,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import type { ResolvedLocale } from './locales.js'
 
 /** The media type of both pages. */
 export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
@@ -32,12 +33,37 @@ const FORM_POST_SCRIPT_HASH = cspHash(FORM_POST_SCRIPT)
 export const ERROR_PAGE_CSP = `default-src 'none'; style-src ${cspHash(ERROR_PAGE_STYLE)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`
 
 /**
- * The form_post page's CSP: only its own script runs, nothing loads, and the form may only be
- * submitted to the redirect URI's origin (`formAction`, a CSP source expression). No
- * `frame-ancestors`: silent authentication may render the page in a hidden iframe.
+ * The CSP of an application's own error page (`errorPage`): its inline scripts and styles run
+ * only with the response's nonce; images, styles and fonts may come from the server's own
+ * origin, nothing from anywhere else (RULES A6, P3).
+ *
+ * @example
+ * ```ts
+ * errorPageCsp('rAnd0m') // "default-src 'none'; script-src 'nonce-rAnd0m'; ..."
+ * ```
+ * @see https://www.w3.org/TR/CSP3/#framework-directive-source-list
  */
-export function formPostCsp (formAction: string): string {
-  return `default-src 'none'; script-src ${FORM_POST_SCRIPT_HASH}; form-action ${formAction}; base-uri 'none'`
+export function errorPageCsp (nonce: string): string {
+  return `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}' 'self'; img-src 'self' data:; font-src 'self'; ` +
+    'base-uri \'none\'; form-action \'self\'; frame-ancestors \'none\''
+}
+
+/**
+ * The form_post page's CSP: only its own script runs, nothing loads, the form may only be
+ * submitted to the redirect URI's origin, and only that origin may frame the page (silent
+ * authentication renders it in a hidden iframe on the client's origin, RULES I6). `origin` is a
+ * CSP host-source (`https://client.example.com:8443`), or a private-use scheme (`com.example.app:`),
+ * which may receive the form but frame nothing.
+ *
+ * @example
+ * ```ts
+ * formPostCsp('https://client.example.com')
+ * ```
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
+ */
+export function formPostCsp (origin: string): string {
+  const ancestors = origin.includes('//') ? origin : '\'none\''
+  return `default-src 'none'; script-src ${FORM_POST_SCRIPT_HASH}; form-action ${origin}; frame-ancestors ${ancestors}; base-uri 'none'`
 }
 
 const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
@@ -57,114 +83,104 @@ function escapeAttributeChar (char: string): string {
 }
 
 /**
- * Escapes text for a double-quoted attribute value or a text node. Tab, CR and LF become
- * character references, so the HTML parser's newline normalisation does not touch them.
- */
-function escapeHtml (value: string): string {
-  return value.replace(ATTRIBUTE_UNSAFE, escapeAttributeChar)
-}
-
-/**
- * The auto-submitting form_post page: a POST form to `action` with one hidden input per field,
- * a constant script that submits it, and a `<noscript>` button for user agents without script.
+ * Escapes text for a double-quoted attribute value or a text node: every value and every text
+ * of a locale reaches HTML through here. Tab, CR and LF become character references, so the
+ * HTML parser's newline normalisation does not touch them.
  *
  * @example
  * ```ts
- * renderFormPost('https://client.example.com/cb', [['error', 'access_denied'], ['state', 'xyz']])
+ * escapeHtml('<b>"x"</b>') // '&lt;b&gt;&quot;x&quot;&lt;/b&gt;'
+ * ```
+ * @see https://html.spec.whatwg.org/multipage/syntax.html#syntax-charref
+ */
+export function escapeHtml (value: string): string {
+  return value.replace(ATTRIBUTE_UNSAFE, escapeAttributeChar)
+}
+
+/** The words of a language, escaped once, for the two pages of this module. */
+interface PageParts {
+  readonly formPostHead: string
+  readonly formPostTail: string
+  readonly errorHead: string
+  readonly errorLabels: { readonly status: string, readonly error: string, readonly description: string, readonly more: string }
+}
+
+const HEAD = '<!DOCTYPE html>\n<html lang="'
+const META = '">\n<head>\n<meta charset="utf-8">\n<meta name="referrer" content="no-referrer">\n<meta name="robots" content="noindex">\n'
+const parts = new WeakMap<ResolvedLocale, PageParts>()
+
+/** Both pages' fixed parts in one language, built on first use and kept. */
+function partsOf (locale: ResolvedLocale): PageParts {
+  let found = parts.get(locale)
+  if (found === undefined) {
+    const words = locale.words
+    const lang = escapeHtml(locale.tag)
+    const title = escapeHtml(words.errorTitle)
+    found = Object.freeze({
+      formPostHead: `${HEAD}${lang}${META}<title>${escapeHtml(words.formPostTitle)}</title>\n</head>\n<body>\n<main>\n<h1>${escapeHtml(words.formPostTitle)}</h1>\n`,
+      formPostTail: `<noscript><p>${escapeHtml(words.formPostNoScript)}</p><button type="submit">${escapeHtml(words.continueLabel)}</button></noscript>\n` +
+        `</form>\n</main>\n<script>${FORM_POST_SCRIPT}</script>\n</body>\n</html>\n`,
+      errorHead: `${HEAD}${lang}${META}<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
+        `<title>${title}</title>\n<style>${ERROR_PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n<h1>${title}</h1>\n<p>${escapeHtml(words.errorIntro)}</p>\n`,
+      errorLabels: Object.freeze({
+        status: escapeHtml(words.statusLabel),
+        error: escapeHtml(words.errorLabel),
+        description: escapeHtml(words.descriptionLabel),
+        more: escapeHtml(words.moreLabel)
+      })
+    })
+    parts.set(locale, found)
+  }
+  return found
+}
+
+/**
+ * The auto-submitting form_post page in one language: a POST form to `action` with one hidden
+ * input per field, a constant script that submits it, and a `<noscript>` button for user agents
+ * without script.
+ *
+ * @example
+ * ```ts
+ * renderFormPost('https://client.example.com/cb', [['error', 'access_denied'], ['state', 'xyz']], settings.defaultLocale)
  * ```
  * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html#FormPostResponseMode
  */
-export function renderFormPost (action: string, fields: ReadonlyArray<readonly [string, string]>): string {
+export function renderFormPost (action: string, fields: ReadonlyArray<readonly [string, string]>, locale: ResolvedLocale): string {
+  const page = partsOf(locale)
   let inputs = ''
   for (const [name, value] of fields) {
     inputs += `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">\n`
   }
-  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="referrer" content="no-referrer">\n' +
-    '<meta name="robots" content="noindex">\n<title>Returning to the application</title>\n</head>\n<body>\n' +
-    `<form method="post" action="${escapeHtml(action)}">\n${inputs}` +
-    '<noscript><p>Script is turned off. Press Continue to return to the application.</p><button type="submit">Continue</button></noscript>\n' +
-    `</form>\n<script>${FORM_POST_SCRIPT}</script>\n</body>\n</html>\n`
+  return `${page.formPostHead}<form method="post" action="${escapeHtml(action)}">\n${inputs}${page.formPostTail}`
 }
 
 /** What the direct error page shows. */
 export interface ErrorPageFields {
   readonly status: number
   readonly error: string
+  /** The code's title in the page's language. */
+  readonly title: string
   readonly description: string
   readonly uri?: string | undefined
 }
 
 /**
- * The page that answers the user agent directly (no redirect): the error code, its description
- * and `error_uri` as text (never a link or a loaded resource).
+ * The page that answers the user agent directly (no redirect), in one language: the error
+ * code and its title, its description, the status and `error_uri` as text (never a link or a
+ * loaded resource).
  *
  * @example
  * ```ts
- * renderErrorPage({ status: 400, error: 'invalid_request', description: 'Unknown client' })
+ * renderErrorPage({ status: 400, error: 'invalid_request', title: 'Invalid request', description: 'Unknown client' }, settings.defaultLocale)
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
-export function renderErrorPage (fields: ErrorPageFields): string {
-  let details = `<dt>Error</dt><dd><code>${escapeHtml(fields.error)}</code></dd>\n<dt>Description</dt><dd>${escapeHtml(fields.description)}</dd>\n`
-  if (fields.uri !== undefined) details += `<dt>More information</dt><dd><code>${escapeHtml(fields.uri)}</code></dd>\n`
-  return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="referrer" content="no-referrer">\n' +
-    '<meta name="robots" content="noindex">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
-    `<title>Authorization error</title>\n<style>${ERROR_PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n` +
-    `<h1>Authorization error (${fields.status})</h1>\n` +
-    '<p>The authorization request could not be completed, and it was not safe to send you back to the application.</p>\n' +
-    `<dl>\n${details}</dl>\n</main>\n</body>\n</html>\n`
-}
-
-const ACCEPT_LIMIT = 4096
-/** Media ranges that match text/html and application/json, with their specificity (RFC 9110 12.5.1). */
-const HTML_RANGES: Readonly<Record<string, number>> = { 'text/html': 2, 'application/xhtml+xml': 2, 'text/*': 1, '*/*': 0 }
-const JSON_RANGES: Readonly<Record<string, number>> = { 'application/json': 2, 'application/*': 1, '*/*': 0 }
-
-function qualityOf (params: readonly string[]): number {
-  for (const param of params) {
-    const eq = param.indexOf('=')
-    if (eq !== -1 && param.slice(0, eq).trim().toLowerCase() === 'q') {
-      const q = Number(param.slice(eq + 1).trim())
-      return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 0
-    }
-  }
-  return 1
-}
-
-/** The quality of the most specific range seen so far for one media type (-1: none yet). */
-interface Match { q: number, specificity: number }
-
-/** Keeps the more specific of two matching ranges (RFC 9110 12.5.1). */
-function better (match: Match, ranges: Readonly<Record<string, number>>, media: string, q: number): void {
-  const specificity = ranges[media]
-  if (specificity !== undefined && specificity > match.specificity) {
-    match.q = q
-    match.specificity = specificity
-  }
-}
-
-/**
- * Whether an `Accept` header prefers an HTML page to a JSON body: browsers (`text/html` first)
- * get the page; API clients and a bare wildcard get JSON (on equal quality the more specific
- * range wins, and a tie goes to JSON). A missing, malformed or oversized header gives `false`.
- *
- * @example
- * ```ts
- * prefersHtml('text/html,application/xhtml+xml;q=0.9') // true
- * prefersHtml('application/json') // false
- * ```
- * @see https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1
- */
-export function prefersHtml (accept: unknown): boolean {
-  if (typeof accept !== 'string' || accept.length > ACCEPT_LIMIT || !accept.includes('htm')) return false
-  const html: Match = { q: -1, specificity: -1 }
-  const json: Match = { q: -1, specificity: -1 }
-  for (const range of accept.split(',')) {
-    const [type = '', ...params] = range.split(';')
-    const media = type.trim().toLowerCase()
-    const q = qualityOf(params)
-    better(html, HTML_RANGES, media, q)
-    better(json, JSON_RANGES, media, q)
-  }
-  return html.q > 0 && (html.q > json.q || (html.q === json.q && html.specificity > json.specificity))
+export function renderErrorPage (fields: ErrorPageFields, locale: ResolvedLocale): string {
+  const page = partsOf(locale)
+  const labels = page.errorLabels
+  let details = `<dt>${labels.error}</dt><dd><code>${escapeHtml(fields.error)}</code> ${escapeHtml(fields.title)}</dd>\n` +
+    `<dt>${labels.description}</dt><dd>${escapeHtml(fields.description)}</dd>\n`
+  if (fields.uri !== undefined) details += `<dt>${labels.more}</dt><dd><code>${escapeHtml(fields.uri)}</code></dd>\n`
+  details += `<dt>${labels.status}</dt><dd>${fields.status}</dd>\n`
+  return `${page.errorHead}<dl>\n${details}</dl>\n</main>\n</body>\n</html>\n`
 }

@@ -9,6 +9,7 @@ import type { CatalogEntry } from './catalog.js'
 import { mergeCatalog, type CodeDefinition } from './catalog-entry.js'
 import { ConfigErrorCodes, fail, show } from './config-error.js'
 import type { AuthErrorEvent } from './events.js'
+import { resolvePages, type ErrorPageView, type LocaleMessages, type PageSettings } from './locales.js'
 import { validateNameList, validateSchemes } from './option-lists.js'
 import { isQuotableText, sanitizeUri } from './sanitize.js'
 
@@ -67,6 +68,16 @@ export interface AuthErrorsOptions {
    * changes nothing in the response.
    */
   onAuthError?: (event: AuthErrorEvent) => void
+  /**
+   * The pages a person reads (the direct error page, the form_post page, the reference page)
+   * in other languages: BCP 47 tag -> code -> `{ title?, description? }`, plus the pages' own
+   * words under `$page`. English is built in. See docs/pages.md.
+   */
+  locales?: Readonly<Record<string, LocaleMessages>>
+  /** The language when neither `uiLocales` nor Accept-Language names one: `'en'` (default) or a key of `locales`. */
+  defaultLocale?: string
+  /** The application's own HTML for the direct error page; the plugin still sends status, no-store, Referrer-Policy, nosniff and a CSP around `view.nonce`. */
+  errorPage?: (view: ErrorPageView) => string
 }
 
 /**
@@ -101,6 +112,7 @@ export interface ResolvedOptions {
   readonly notFoundHandler: boolean
   readonly reference: ResolvedReference | undefined
   readonly onAuthError: ((event: AuthErrorEvent) => void) | undefined
+  readonly pages: PageSettings
 }
 
 /** The reference page options once validated: `url` is `baseUrl + prefix` when a base URL was given. */
@@ -115,7 +127,7 @@ const REFERENCE_PREFIX = /^(?:\/[A-Za-z0-9\-._~]+)+$/
 /** Every option the plugin takes, and the ones Fastify's `register` passes along with them. */
 const OPTION_NAMES: readonly string[] = Object.freeze([
   'realm', 'issuer', 'errorUri', 'format', 'codes', 'resourceMetadata', 'exposeDetails', 'schemes',
-  'algs', 'errorHandler', 'notFoundHandler', 'reference', 'onAuthError'
+  'algs', 'errorHandler', 'notFoundHandler', 'reference', 'onAuthError', 'locales', 'defaultLocale', 'errorPage'
 ])
 const REGISTER_OPTION_NAMES: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers'])
 
@@ -237,13 +249,14 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
   const opts: AuthErrorsOptions = options ?? {}
   checkOptionNames(opts)
   const reference = validateReference(opts.reference)
+  const catalog = mergeCatalog(opts.codes)
   return Object.freeze({
     realm: validateRealm(opts.realm),
     issuer: validateIssuer(opts.issuer),
     // Without an errorUri of its own, an app serving the reference page at a known URL links every code to its anchor.
     errorUri: validateErrorUri(opts.errorUri ?? reference?.url),
     format: validateFormat(opts.format),
-    catalog: mergeCatalog(opts.codes),
+    catalog,
     resourceMetadata: validateResourceMetadata(opts.resourceMetadata),
     exposeDetails: validateBoolean('exposeDetails', opts.exposeDetails, false),
     schemes: opts.schemes === undefined ? Object.freeze(['Bearer'] as AuthScheme[]) : validateSchemes(opts.schemes),
@@ -251,6 +264,7 @@ export function resolveOptions (options: AuthErrorsOptions | undefined): Resolve
     errorHandler: validateBoolean('errorHandler', opts.errorHandler, true),
     notFoundHandler: validateBoolean('notFoundHandler', opts.notFoundHandler, true),
     reference,
-    onAuthError: validateListener(opts.onAuthError)
+    onAuthError: validateListener(opts.onAuthError),
+    pages: resolvePages(opts, catalog)
   })
 }

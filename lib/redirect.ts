@@ -11,12 +11,14 @@
  * @see https://openid.net/specs/oauth-v2-multiple-response-types-1_0.html#ResponseModes
  * @module
  */
+import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import { prefersHtml } from './accept.js'
 import { isAuthError, withCallOptions, type AuthError, type AuthErrorCode } from './auth-error.js'
 import type { CompiledCode } from './compiled-catalog.js'
 import { descriptionOf, uriOf } from './decision.js'
-import { ERROR_PAGE_CSP, HTML_CONTENT_TYPE, formPostCsp, renderErrorPage, renderFormPost } from './html.js'
+import { ERROR_PAGE_CSP, HTML_CONTENT_TYPE, errorPageCsp, formPostCsp, renderErrorPage, renderFormPost } from './html.js'
+import { chooseLocale, type LocaleChoice, type PageSettings } from './locales.js'
 import type { ResolvedOptions } from './options.js'
 import { checkRedirectUri, redirectUriProblems, type SafeRedirectUri } from './redirect-uri.js'
 import { requestFacts } from './request-facts.js'
@@ -113,6 +115,11 @@ export interface AuthRedirectOptions {
   status?: number | undefined
   /** Why, for operators: in the event and the log, never in the response (RULES L4). */
   reason?: string | undefined
+  /**
+   * The request's `ui_locales` (space-separated BCP 47 tags, preferred first): the language of
+   * the direct error page and the form_post page, before Accept-Language (RULES P1).
+   */
+  uiLocales?: string | undefined
 }
 
 /** How a response travels back to the client. */
@@ -148,6 +155,8 @@ const QUERY_TYPES: ReadonlySet<string> = new Set(['code', 'none', ''])
 const DEFAULT_JARM_LIFETIME = 600
 /** A compact JWS (three parts) or JWE (five parts), base64url only: safe in a URL as it is. */
 const COMPACT_JWT = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}(?:\.[A-Za-z0-9_-]*){0,2}$/
+/** A redirect URI of the web, whose form_post page needs a CSP host-source for its origin. */
+const WEB_URI = /^https?:/i
 /** What a warning may quote of a request value: printable ASCII, short. */
 const QUOTABLE = /^[\x21-\x7E]{1,200}$/
 
@@ -256,6 +265,7 @@ function resolveMode (responseType: unknown, responseMode: unknown): Mode | stri
  */
 export function createRedirector (options: ResolvedOptions, senders: Senders) {
   const issuer = options.issuer
+  const pages: PageSettings = options.pages
   const issParam = issuer === undefined ? '' : '&iss=' + formEncode(issuer)
   const redirectCodes = new Map<CompiledCode, RedirectCode>()
   for (const compiled of senders.catalog.codes.values()) redirectCodes.set(compiled, compileRedirectCode(compiled))
@@ -284,8 +294,28 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
   }
 
   /**
+   * The direct page's HTML and CSP: the application's `errorPage` around a fresh nonce, or the
+   * built-in page when there is none or it fails (RULES P3).
+   */
+  function directPage (reply: FastifyReply, fields: Parameters<typeof renderErrorPage>[0], choice: LocaleChoice): { html: string, csp: string } {
+    const custom = pages.errorPage
+    if (custom !== undefined) {
+      const nonce = randomBytes(18).toString('base64')
+      try {
+        const html: unknown = custom({ status: fields.status, code: fields.error, title: fields.title, description: fields.description, uri: fields.uri, locale: choice.tag, nonce })
+        if (typeof html === 'string') return { html, csp: errorPageCsp(nonce) }
+        reply.log.warn({ error: fields.error }, 'fastify-auth-errors: errorPage did not return a string; the built-in page is sent')
+      } catch (err) {
+        reply.log.warn({ err, error: fields.error }, 'fastify-auth-errors: errorPage threw; the built-in page is sent')
+      }
+    }
+    return { html: renderErrorPage(fields, choice.locale), csp: ERROR_PAGE_CSP }
+  }
+
+  /**
    * The fail-safe answer (RULES A1, A6): the error goes to the user agent itself, as an HTML
-   * page or an RFC 6749 JSON body, never to a redirect URI. Always a 4xx.
+   * page in the chosen language (RULES P1) or an RFC 6749 JSON body, never to a redirect URI.
+   * Always a 4xx.
    */
   function answerDirectly (reply: FastifyReply, rc: RedirectCode, opts: CallOptions): FastifyReply {
     const compiled = rc.compiled
@@ -298,11 +328,18 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     if (senders.events.active()) {
       senders.events.publish(reply, { code: rc.code, status: decision.status, endpoint: 'authorization', delivery: 'page', reason: opts.reason, error: undefined })
     }
+    const choice = chooseLocale(pages, reply.request, opts.uiLocales)
+    if (choice.byHeader) addVary(reply, 'Accept-Language')
+    const text = choice.locale.texts.get(rc.code) as { title: string, description: string }
+    // A translated description, unless the call gave its own (the decision holds it, or the catalog's for this status).
+    const description = opts.description === undefined && text.description !== compiled.entry.description ? text.description : decision.description
+    const page = directPage(reply, { status: decision.status, error: rc.code, title: text.title, description, uri: decision.uri }, choice)
     return noStore(reply.code(decision.status))
       .header('content-type', HTML_CONTENT_TYPE)
-      .header('content-security-policy', ERROR_PAGE_CSP)
+      .header('content-language', choice.tag)
+      .header('content-security-policy', page.csp)
       .header('x-frame-options', 'DENY')
-      .send(renderErrorPage({ status: decision.status, error: rc.code, description: decision.description, uri: decision.uri }))
+      .send(page.html)
   }
 
   /**
@@ -320,7 +357,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
    * Sends the response parameters by the chosen delivery: `params` (encoded) for a query or a
    * fragment, `fields` (raw) for a form_post page; only the one the delivery needs is built.
    */
-  function deliver (reply: FastifyReply, sent: Sent, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>): FastifyReply {
+  function deliver (reply: FastifyReply, sent: Sent, target: SafeRedirectUri, delivery: Delivery, params: () => string, fields: () => Array<[string, string]>, uiLocales?: unknown): FastifyReply {
     noStore(reply).header('referrer-policy', 'no-referrer')
     const method = reply.request.method
     const status = delivery === 'form_post' ? 200 : method === 'GET' || method === 'HEAD' ? 302 : 303 // RULES A5: never 307
@@ -328,12 +365,19 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
       senders.events.publish(reply, { code: sent.code, status, endpoint: 'authorization', delivery: sent.jwt ? 'jwt' : delivery === 'form_post' ? 'form_post' : 'redirect', reason: sent.reason, error: undefined })
     }
     if (delivery === 'form_post') {
+      const choice = chooseLocale(pages, reply.request, uiLocales)
+      if (choice.byHeader) addVary(reply, 'Accept-Language')
+      // RULES I6: the CSP's frame-ancestors lets the client's origin frame the page (silent
+      // authentication); an X-Frame-Options set before (@fastify/helmet's) would forbid it.
+      reply.raw.removeHeader('x-frame-options')
       return reply
+        .removeHeader('x-frame-options')
         .code(200)
         .header('content-type', HTML_CONTENT_TYPE)
+        .header('content-language', choice.tag)
         .header('content-security-policy', formPostCsp(target.formAction))
         .header('x-content-type-options', 'nosniff')
-        .send(renderFormPost(target.uri, fields()))
+        .send(renderFormPost(target.uri, fields(), choice.locale))
     }
     return reply
       .code(status)
@@ -354,7 +398,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
       if (state !== undefined) fields.push(['state', state])
       if (issuer !== undefined) fields.push(['iss', issuer])
       return fields
-    })
+    }, opts.uiLocales)
   }
 
   /** Why a JWT response mode cannot be used for this call, if it cannot. */
@@ -444,6 +488,11 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     }
     const mode = resolveMode(opts.responseType, opts.responseMode)
     if (typeof mode === 'string') return refuse(reply, rc, opts, mode, { responseType: quotable(opts.responseType), responseMode: quotable(opts.responseMode) }, 'info')
+    if (mode.delivery === 'form_post' && !target.formAction.includes('//') && WEB_URI.test(target.uri)) {
+      // No CSP host-source can name this origin (an IPv6 literal, an unusual host): a scheme-only
+      // form-action would let the form go to any origin of the scheme, so there is no form_post.
+      return refuse(reply, rc, opts, 'form_post needs a redirect URI whose origin a CSP source can name (not an IPv6 literal): register http://127.0.0.1 instead of http://[::1]', { redirectUriProblem: 'form_post_origin' }, 'warn')
+    }
     return mode.jwt ? sendJarm(reply, rc, opts, target, mode.delivery) : sendPlain(reply, rc, opts, target, mode.delivery)
   }
 }
