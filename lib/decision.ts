@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { AuthErrorFormat, AuthErrorOptions, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthErrorOptions, AuthScheme } from './error-options.js'
 import type { EndpointKind } from './catalog.js'
 import type { ChallengeParams } from './challenge.js'
 import type { CompiledCode, CompiledVariant } from './compiled-catalog.js'
@@ -82,6 +82,8 @@ export interface ErrorDecision {
   readonly reason: unknown
   /** The call's `debug` and `cause`, for the log whatever `exposeDetails` says. */
   readonly logged: { readonly debug: unknown, readonly cause: unknown } | undefined
+  /** The call's `uiLocales`: the language of a localised problem body (RULES P1, P2). */
+  readonly uiLocales: unknown
 }
 
 /** An answer that is not an error at this endpoint (RULES D9, D10). */
@@ -324,7 +326,8 @@ export function decideError (settings: DecisionSettings, compiled: CompiledCode,
     debug: details ? opts.debug ?? causeMessage(opts.cause) : undefined,
     refusedUri: refusedUriOf(opts.uri, uri, compiled),
     reason: opts.reason,
-    logged: opts.debug === undefined && opts.cause === undefined ? undefined : { debug: opts.debug, cause: opts.cause }
+    logged: opts.debug === undefined && opts.cause === undefined ? undefined : { debug: opts.debug, cause: opts.cause },
+    uiLocales: opts.uiLocales
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { serializeOAuthError, serializeProblem } from './body.js'
 import type { ErrorDecision } from './decision.js'
+import type { LocaleText } from './locales.js'
 
 /**
  * The body of an error decision: the one compiled at registration when only the description may
@@ -31,4 +32,25 @@ export function errorBody (decision: ErrorDecision): string {
       debug: decision.debug
     })
     : serializeOAuthError({ error: compiled.code, error_description: description, error_uri: decision.uri, error_hint: decision.hint, error_debug: decision.debug })
+}
+
+/**
+ * A problem body in another language (RULES P2): `title` and `detail` from the locale, where the
+ * call brought no description of its own; every other member as {@link errorBody} writes it.
+ * Locale texts are free text, so this body goes through JSON.stringify.
+ */
+export function localProblemBody (decision: ErrorDecision, text: LocaleText): string {
+  const { compiled, variant } = decision
+  const ownDescription = decision.description !== (variant?.description ?? compiled.entry.description)
+  return JSON.stringify({
+    type: compiled.problemType,
+    title: text.title ?? variant?.title ?? compiled.title,
+    status: decision.status,
+    detail: ownDescription ? decision.description : text.description ?? decision.description,
+    instance: decision.instance,
+    error: compiled.code,
+    code: compiled.entry.code,
+    hint: decision.hint,
+    debug: decision.debug
+  })
 }

@@ -21,7 +21,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http'
-import type { AuthErrorOptions } from './auth-error.js'
+import type { AuthErrorOptions } from './error-options.js'
 import type { TokenContext } from './request-facts.js'
 import { isErrorCode, sanitizeDescription } from './sanitize.js'
 

@@ -172,7 +172,7 @@ function install (fastify: FastifyInstance, options: ResolvedOptions): void {
   fastify.addSchema(AuthProblemSchema)
   decorateReply(fastify, senders, createRedirector(options, senders))
   fastify.decorate('authErrors', createDecorator(options, senders, handle))
-  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog))
+  if (options.reference !== undefined) fastify.get(options.reference.prefix, referenceRoute(options.catalog, options.pages))
   if (options.errorHandler) {
     // Returns nothing: a returned reply is a thenable to Fastify, which would then wait on it.
     fastify.setErrorHandler(function authErrorsErrorHandler (error, request, reply) {
@@ -231,6 +231,7 @@ export { AuthErrorsConfigError, ConfigErrorCodes } from './config-error.js'
 export type { AuthErrorsOptions, CodeDefinition, ReferencePageOptions } from './options.js'
 export type { AuthErrorsRouteConfig, TokenContext } from './request-facts.js'
 export type { AuthRedirectOptions, AuthResponseMode, JarmClaims, JarmOptions } from './redirect.js'
+export type { ErrorPageView, LocaleMessages, LocaleText, PageWords } from './locales.js'
 export { presets } from './presets/index.js'
 export type { AuthenticationApiProblem, LoginErrorCode } from './presets/index.js'
 export type { ErrorBodySchema, ErrorExample, ErrorMediaType, ErrorResponse, ErrorResponses, ErrorResponsesItem, ErrorResponsesOptions } from './response-schemas.js'

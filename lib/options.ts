@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthScheme } from './error-options.js'
 import type { CatalogEntry } from './catalog.js'
 import { mergeCatalog, type CodeDefinition } from './catalog-entry.js'
 import { ConfigErrorCodes, fail, show } from './config-error.js'

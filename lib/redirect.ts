@@ -260,6 +260,40 @@ function resolveMode (responseType: unknown, responseMode: unknown): Mode | stri
   return mode
 }
 
+/** The `state` to echo: a non-empty string (RULES B4); anything else is sent without state. */
+function stateOf (reply: FastifyReply, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  if (typeof value === 'string') return value
+  // RULES L1: a repeated parameter is what a request did, not the application's mistake.
+  reply.log.info({ stateType: typeof value }, 'fastify-auth-errors: state is not a string (a repeated parameter?); the error is sent without state')
+  return undefined
+}
+
+/** A 4xx for the direct answer: the asked status, else the code's, else 400; never 401 (it needs a challenge). */
+function directStatus (requested: unknown, fallback: number): number {
+  if (Number.isInteger(requested) && (requested as number) >= 400 && (requested as number) <= 499 && requested !== 401) return requested as number
+  return fallback >= 400 && fallback <= 499 && fallback !== 401 ? fallback : 400
+}
+
+/**
+ * The direct page's HTML and CSP: the application's `errorPage` around a fresh nonce, or the
+ * built-in page when there is none or it fails (RULES P3).
+ */
+function directPage (pages: PageSettings, reply: FastifyReply, fields: Parameters<typeof renderErrorPage>[0], choice: LocaleChoice): { html: string, csp: string } {
+  const custom = pages.errorPage
+  if (custom !== undefined) {
+    const nonce = randomBytes(18).toString('base64')
+    try {
+      const html: unknown = custom({ status: fields.status, code: fields.error, title: fields.title, description: fields.description, uri: fields.uri, locale: choice.tag, nonce })
+      if (typeof html === 'string') return { html, csp: errorPageCsp(nonce) }
+      reply.log.warn({ error: fields.error }, 'fastify-auth-errors: errorPage did not return a string; the built-in page is sent')
+    } catch (err) {
+      reply.log.warn({ err, error: fields.error }, 'fastify-auth-errors: errorPage threw; the built-in page is sent')
+    }
+  }
+  return { html: renderErrorPage(fields, choice.locale), csp: ERROR_PAGE_CSP }
+}
+
 /**
  * Builds `reply.authRedirect` for one registration.
  */
@@ -277,39 +311,6 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     const uri = uriOf(senders.settings, rc.compiled, opts.uri)
     if (description === rc.description && uri === rc.uri) return rc
     return { description, uri }
-  }
-
-  function stateOf (reply: FastifyReply, value: unknown): string | undefined {
-    if (value === undefined || value === null || value === '') return undefined
-    if (typeof value === 'string') return value
-    // RULES L1: a repeated parameter is what a request did, not the application's mistake.
-    reply.log.info({ stateType: typeof value }, 'fastify-auth-errors: state is not a string (a repeated parameter?); the error is sent without state')
-    return undefined
-  }
-
-  /** A 4xx for the direct answer: the asked status, else the code's, else 400; never 401 (it needs a challenge). */
-  function directStatus (requested: unknown, fallback: number): number {
-    if (Number.isInteger(requested) && (requested as number) >= 400 && (requested as number) <= 499 && requested !== 401) return requested as number
-    return fallback >= 400 && fallback <= 499 && fallback !== 401 ? fallback : 400
-  }
-
-  /**
-   * The direct page's HTML and CSP: the application's `errorPage` around a fresh nonce, or the
-   * built-in page when there is none or it fails (RULES P3).
-   */
-  function directPage (reply: FastifyReply, fields: Parameters<typeof renderErrorPage>[0], choice: LocaleChoice): { html: string, csp: string } {
-    const custom = pages.errorPage
-    if (custom !== undefined) {
-      const nonce = randomBytes(18).toString('base64')
-      try {
-        const html: unknown = custom({ status: fields.status, code: fields.error, title: fields.title, description: fields.description, uri: fields.uri, locale: choice.tag, nonce })
-        if (typeof html === 'string') return { html, csp: errorPageCsp(nonce) }
-        reply.log.warn({ error: fields.error }, 'fastify-auth-errors: errorPage did not return a string; the built-in page is sent')
-      } catch (err) {
-        reply.log.warn({ err, error: fields.error }, 'fastify-auth-errors: errorPage threw; the built-in page is sent')
-      }
-    }
-    return { html: renderErrorPage(fields, choice.locale), csp: ERROR_PAGE_CSP }
   }
 
   /**
@@ -333,7 +334,7 @@ export function createRedirector (options: ResolvedOptions, senders: Senders) {
     const text = choice.locale.texts.get(rc.code) as { title: string, description: string }
     // A translated description, unless the call gave its own (the decision holds it, or the catalog's for this status).
     const description = opts.description === undefined && text.description !== compiled.entry.description ? text.description : decision.description
-    const page = directPage(reply, { status: decision.status, error: rc.code, title: text.title, description, uri: decision.uri }, choice)
+    const page = directPage(pages, reply, { status: decision.status, error: rc.code, title: text.title, description, uri: decision.uri }, choice)
     return noStore(reply.code(decision.status))
       .header('content-type', HTML_CONTENT_TYPE)
       .header('content-language', choice.tag)

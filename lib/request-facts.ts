@@ -7,7 +7,7 @@
  * @module
  */
 import type { FastifyRequest } from 'fastify'
-import type { AuthErrorFormat, AuthScheme } from './auth-error.js'
+import type { AuthErrorFormat, AuthScheme } from './error-options.js'
 import type { EndpointKind } from './catalog.js'
 
 /**

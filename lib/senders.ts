@@ -7,15 +7,16 @@
  * @module
  */
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
-import type { AuthErrorOptions } from './auth-error.js'
+import type { AuthErrorOptions } from './error-options.js'
 import { OAUTH_CONTENT_TYPE, PROBLEM_CONTENT_TYPE } from './body.js'
-import { errorBody } from './error-body.js'
+import { errorBody, localProblemBody } from './error-body.js'
+import { chooseLocale, localText } from './locales.js'
 import { buildChallenge, compileChallengeTemplates, dpopTail, type ChallengeParams, type ChallengeTemplates } from './challenge.js'
 import { compileCatalog, type CompiledCatalog } from './compiled-catalog.js'
 import {
   decideChallenge, decideError,
   type BareChallengeOptions, type ChallengeDecision, type ChallengePlan, type Decision, type DecisionSettings,
-  type SendContext
+  type ErrorDecision, type SendContext
 } from './decision.js'
 import type { ResolvedOptions } from './options.js'
 import { createEventSink } from './events.js'
@@ -118,6 +119,9 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
   const templates = compileChallengeTemplates(options)
   const settings = decisionSettings(options)
   const events = createEventSink(options.onAuthError, log)
+  const pages = options.pages
+  // Problem bodies are localised only when there is another language than the built-in English.
+  const localised = pages.negotiable || pages.defaultLocale.tag !== 'en'
 
   /**
    * Challenges already built, keyed by every input of the plan: descriptions are nearly always
@@ -173,7 +177,19 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
     // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
     return noStore(reply.code(decision.status))
       .type(decision.format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
-      .send(errorBody(decision))
+      .send(decision.format === 'problem' && localised ? localProblem(reply, decision) : errorBody(decision))
+  }
+
+  /**
+   * A problem body in the language chosen for the request (RULES P1, P2), with Content-Language
+   * and, when Accept-Language chose, `Vary: Accept-Language`. RFC 6749 bodies, redirect
+   * parameters and challenges stay in English.
+   */
+  function localProblem (reply: FastifyReply, decision: ErrorDecision): string {
+    const choice = chooseLocale(pages, reply.request, decision.uiLocales)
+    reply.header('content-language', choice.tag)
+    if (choice.byHeader) addVary(reply, 'Accept-Language')
+    return localProblemBody(decision, localText(pages, choice.tag, decision.code))
   }
 
   /**

@@ -301,3 +301,37 @@ t.test('H3 no stack, cause or internal message in any body unless exposeDetails 
   const other = (await exposed.inject('/other-cause')).json()
   t.same(other, { error: 'invalid_grant', error_description: catalog.invalid_grant.description }, 'a cause that is neither Error nor string is never serialised')
 })
+
+t.test('P2 problem title and detail in the chosen language, with Content-Language; RFC 6749 texts stay English', async (t) => {
+  const app = Fastify()
+  await app.register(authErrors, {
+    format: 'problem',
+    locales: { fr: { invalid_request: { title: 'Requête invalide', description: 'La requête est "mal" formée \\ incomplète.' } } }
+  })
+  app.get('/', async (request, reply) => reply.authError('invalid_request', { uiLocales: (request.query as { ui?: string }).ui }))
+  app.get('/own', async (_request, reply) => reply.authError('invalid_request', { description: 'Missing the account parameter' }))
+  app.get('/oauth', async (_request, reply) => reply.authError('invalid_request', { format: 'oauth' }))
+
+  const fr = await app.inject({ url: '/', headers: { 'accept-language': 'fr-CA, en;q=0.5' } })
+  t.equal(fr.headers['content-language'], 'fr')
+  t.match(String(fr.headers.vary), /Accept-Language/, 'P1: the header chose, so Vary says so')
+  t.same(fr.json(), { type: 'tag:fastify-auth-errors,2026:invalid_request', title: 'Requête invalide', status: 400, detail: 'La requête est "mal" formée \\ incomplète.', error: 'invalid_request' })
+  const byUi = await app.inject({ url: '/?ui=fr', headers: { 'accept-language': 'en' } })
+  t.equal(byUi.json().title, 'Requête invalide', 'uiLocales beats Accept-Language')
+  t.equal(byUi.headers['content-language'], 'fr')
+  const en = await app.inject({ url: '/', headers: { 'accept-language': 'de' } })
+  t.equal(en.headers['content-language'], 'en', 'the default language')
+  t.equal(en.json().title, 'Invalid request')
+  const own = await app.inject({ url: '/own', headers: { 'accept-language': 'fr' } })
+  t.equal(own.json().detail, 'Missing the account parameter', 'a call\'s own description is sent as given')
+  t.equal(own.json().title, 'Requête invalide')
+  const oauth = await app.inject({ url: '/oauth', headers: { 'accept-language': 'fr' } })
+  t.match(oauth.json().error_description, /^The request is missing/, 'P2: error_description stays English ASCII')
+  t.equal(oauth.headers['content-language'], undefined)
+
+  const plain = Fastify()
+  await plain.register(authErrors, { format: 'problem' })
+  plain.get('/', async (_request, reply) => reply.authError('invalid_request'))
+  const english = await plain.inject({ url: '/', headers: { 'accept-language': 'fr' } })
+  t.equal(english.headers['content-language'], undefined, 'English only: nothing is chosen, nothing is said')
+})

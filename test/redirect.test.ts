@@ -577,13 +577,11 @@ t.test('C3 form_post: a 200 page that POSTs every value, escaped, to the redirec
   t.match(crlf.response.body, /value="a&#13;&#10;b&#9;c"/, 'CR, LF and tab as character references')
 })
 
-t.test('C3 form-action names the origin, or the scheme when no CSP host-source can name it', async (t) => {
+t.test('C3 form-action names the origin (a private-use scheme is its own); a web origin no CSP host-source can name gets no form_post (test/pages.test.ts)', async (t) => {
   const cases: Array<[string, string]> = [
     ['https://client.example.com:8443/cb', 'https://client.example.com:8443'],
     ['http://127.0.0.1:9000/cb', 'http://127.0.0.1:9000'],
     ['http://localhost/cb', 'http://localhost'],
-    ['http://[::1]:9000/cb', 'http:'],
-    ['https://a;script-src=x.example.com/cb', 'https:'],
     ['com.example.app:/cb', 'com.example.app:']
   ]
   for (const [redirectUri, source] of cases) {
