@@ -142,7 +142,8 @@ function plainRoutes (app) {
       .header('cache-control', 'no-store').header('pragma', 'no-cache')
       .header('referrer-policy', 'no-referrer')
       .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', `default-src 'none'; script-src ${FORM_SCRIPT_HASH}; form-action ${new URL(REDIRECT_URI).origin}; base-uri 'none'`)
+      .header('content-language', 'en')
+      .header('content-security-policy', `default-src 'none'; script-src ${FORM_SCRIPT_HASH}; form-action ${new URL(REDIRECT_URI).origin}; frame-ancestors ${new URL(REDIRECT_URI).origin}; base-uri 'none'`)
       .header('x-content-type-options', 'nosniff')
       .send(`<!DOCTYPE html>
 <html lang="en">
@@ -153,9 +154,12 @@ function plainRoutes (app) {
 <title>Returning to the application</title>
 </head>
 <body>
+<main>
+<h1>Returning to the application</h1>
 <form method="post" action="${escapeHtml(REDIRECT_URI)}">
 ${inputs}<noscript><p>Script is turned off. Press Continue to return to the application.</p><button type="submit">Continue</button></noscript>
 </form>
+</main>
 <script>${FORM_SCRIPT}</script>
 </body>
 </html>

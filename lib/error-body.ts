@@ -6,18 +6,25 @@
 import { serializeOAuthError, serializeProblem } from './body.js'
 import type { ErrorDecision } from './decision.js'
 import type { LocaleText } from './locales.js'
+import type { Memo } from './memo.js'
 
 /**
  * The body of an error decision: the one compiled at registration when only the description may
  * differ (the description goes between its two halves), the serializer otherwise.
  */
-export function errorBody (decision: ErrorDecision): string {
+export function errorBody (decision: ErrorDecision, memo?: Memo): string {
   const { compiled, variant, description } = decision
   const problem = decision.format === 'problem'
   if (variant !== undefined && decision.uri === compiled.uri && decision.instance === undefined && decision.hint === undefined && decision.debug === undefined) {
     if (description === variant.description) return problem ? variant.problemBody : variant.oauthBody
-    const [open, close] = problem ? variant.problemAround : variant.oauthAround
-    return open + description + close
+    // The inputs of this body are the variant, the format and the description: the memo's whole key.
+    let body = memo?.get(variant, decision.format, description, undefined, '')
+    if (body === undefined) {
+      const [open, close] = problem ? variant.problemAround : variant.oauthAround
+      body = open + description + close
+      memo?.set(variant, decision.format, description, undefined, '', body)
+    }
+    return body
   }
   return problem
     ? serializeProblem({

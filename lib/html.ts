@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { ResolvedLocale } from './locales.js'
+import { escapeHtml } from './sanitize.js'
 
 /** The media type of both pages. */
 export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
@@ -64,37 +65,6 @@ export function errorPageCsp (nonce: string): string {
 export function formPostCsp (origin: string): string {
   const ancestors = origin.includes('//') ? origin : '\'none\''
   return `default-src 'none'; script-src ${FORM_POST_SCRIPT_HASH}; form-action ${origin}; frame-ancestors ${ancestors}; base-uri 'none'`
-}
-
-const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  '\'': '&#39;',
-  '\t': '&#9;',
-  '\n': '&#10;',
-  '\r': '&#13;'
-})
-const ATTRIBUTE_UNSAFE = /[&<>"'\t\n\r]/g
-
-function escapeAttributeChar (char: string): string {
-  return ATTRIBUTE_ESCAPES[char] as string
-}
-
-/**
- * Escapes text for a double-quoted attribute value or a text node: every value and every text
- * of a locale reaches HTML through here. Tab, CR and LF become character references, so the
- * HTML parser's newline normalisation does not touch them.
- *
- * @example
- * ```ts
- * escapeHtml('<b>"x"</b>') // '&lt;b&gt;&quot;x&quot;&lt;/b&gt;'
- * ```
- * @see https://html.spec.whatwg.org/multipage/syntax.html#syntax-charref
- */
-export function escapeHtml (value: string): string {
-  return value.replace(ATTRIBUTE_UNSAFE, escapeAttributeChar)
 }
 
 /** The words of a language, escaped once, for the two pages of this module. */

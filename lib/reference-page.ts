@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
 import type { CatalogEntry } from './catalog.js'
-import { escapeHtml } from './html.js'
+import { escapeHtml } from './sanitize.js'
 import { chooseLocale, fillWord, pickLocale, resolvePages, type LocaleText, type PageSettings, type PageWords, type ResolvedLocale } from './locales.js'
 import { specUrl } from './catalog-markdown.js'
 import { sanitizeUri } from './sanitize.js'

@@ -128,6 +128,8 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
    * literals, so each challenge is built once and later responses reuse one flat string.
    */
   const challenges = createMemo(MEMO_LIMIT)
+  /** Bodies already built around a call's own description (a flat string costs less to write than a concatenation). */
+  const bodies = createMemo(MEMO_LIMIT)
 
   function challengeOf (plan: ChallengePlan | undefined): string | undefined {
     if (plan === undefined) return undefined
@@ -177,7 +179,7 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
     // reply.type sets content-type as it is; reply.header would lower-case a name that already is.
     return noStore(reply.code(decision.status))
       .type(decision.format === 'problem' ? PROBLEM_CONTENT_TYPE : OAUTH_CONTENT_TYPE)
-      .send(decision.format === 'problem' && localised ? localProblem(reply, decision) : errorBody(decision))
+      .send(decision.format === 'problem' && localised ? localProblem(reply, decision) : errorBody(decision, bodies))
   }
 
   /**

@@ -107,3 +107,30 @@ t.test('F5 a browser on another origin can read WWW-Authenticate and DPoP-Nonce'
   t.equal(seen.nonce, 'n-1')
   t.equal(challengeFor(String(seen.challenge), 'DPoP').params.error, 'use_dpop_nonce')
 })
+
+t.test('F5 @fastify/cors as its README registers it: CORS headers on every kind of error response; Vary keeps Origin', async t => {
+  const handlers: Handler[] = [
+    challengeOnly,
+    (_request, reply) => reply.authChallenge(),
+    () => { throw new AuthError('invalid_scope') },
+    (_request, reply) => reply.authRedirect('access_denied', { redirectUri: undefined })
+  ]
+  for (const handler of handlers) {
+    const app = await corsApp({ origin: ORIGIN }, handler)
+    const res = await app.inject({ method: 'POST', url: '/', headers: { origin: ORIGIN, authorization: 'Bearer t', accept: 'text/html' } })
+    t.equal(res.headers['access-control-allow-origin'], ORIGIN, `${res.statusCode}: CORS headers`)
+  }
+  const app = Fastify()
+  await app.register(cors, { origin: ORIGIN })
+  await app.register(authErrors)
+  app.addHook('preHandler', async () => { throw new AuthError('invalid_token') })
+  app.get('/guarded', async () => 'never')
+  const guarded = await app.inject({ url: '/guarded', headers: { origin: ORIGIN, authorization: 'Bearer t' } })
+  t.equal(guarded.statusCode, 401)
+  t.equal(guarded.headers['access-control-allow-origin'], ORIGIN, 'an error thrown in an authentication hook still gets CORS headers')
+  // A reflected origin makes @fastify/cors send Vary: Origin; the direct answer adds Accept to it.
+  const refused = await corsApp({ origin: true }, (_request, reply) => reply.authRedirect('access_denied', { redirectUri: undefined }))
+  const page = await refused.inject({ url: '/', headers: { origin: ORIGIN, accept: 'text/html' } })
+  t.match(String(page.headers.vary), /Origin/, 'the refused redirect keeps @fastify/cors\'s Vary: Origin')
+  t.match(String(page.headers.vary), /Accept/)
+})
