@@ -218,6 +218,25 @@ const SERVER_ANSWER = freezeAnswer({ code: 'server_error', status: 500, descript
 const KEYS_ANSWER = freezeAnswer({ code: 'temporarily_unavailable', status: 503, description: (KEYS_UNAVAILABLE as { description: string }).description, bare: false, level: 'warn', source: 'key set' })
 
 /**
+ * Network errors of a fetch that never reached its server (Node's fetch throws
+ * `TypeError('fetch failed')` with one of these in `cause.code`): a key set, an introspection
+ * endpoint or another upstream that is down. jose rethrows it from createRemoteJWKSet as it is.
+ */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
+])
+const UNREACHABLE_ANSWER = freezeAnswer({ code: 'temporarily_unavailable', status: 503, description: 'A service the server depends on could not be reached; retry later', bare: false, level: 'warn', source: 'upstream' })
+
+/** Whether a value is a fetch that could not reach its server (RULES I5: 503, never invalid_token). */
+function isUnreachable (record: Record<string, unknown>): boolean {
+  if (!(record instanceof TypeError) || record.message !== 'fetch failed') return false
+  const cause = record.cause as { code?: unknown, errors?: unknown } | undefined
+  const code = cause?.code ?? (Array.isArray(cause?.errors) ? (cause.errors[0] as { code?: unknown } | undefined)?.code : undefined)
+  return typeof code === 'string' && UNREACHABLE_CODES.has(code)
+}
+
+/**
  * The answer to a 4xx or 5xx status of a value that names no OAuth code, built once per status
  * (index: status - 400):
  * 401 depends on the request (RULES I2), 503 is load shedding (RULES I4), any other 5xx is the
@@ -410,6 +429,7 @@ export function mapForeignError (value: unknown, situation: ForeignSituation): F
   for (const carrier of CARRIERS) {
     if (carrier.matches(record)) return fromCarrier(record, carrier, situation)
   }
+  if (isUnreachable(record)) return UNREACHABLE_ANSWER
   if (Array.isArray(record.validation)) {
     return freezeAnswer({ code: 'invalid_request', status: 400, description: sanitizeDescription(record.message), bare: false, level: 'info', source: 'validation' })
   }

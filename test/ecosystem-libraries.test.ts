@@ -43,6 +43,15 @@ async function sign (claims: Record<string, unknown>, key: CryptoKey = privateKe
     .sign(key)
 }
 
+/** A loopback port that was free a moment ago and is closed now. */
+async function closedPort (): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise<void>(resolve => probe.close(() => { resolve() }))
+  return port
+}
+
 /** Key set servers: one answers, one fails with 500, one never answers. */
 const hanging = new Set<import('node:http').ServerResponse>()
 const keySets: Server = createServer((request, response) => {
@@ -57,7 +66,9 @@ t.teardown(() => { for (const response of hanging) response.destroy(); keySets.c
 const remote = {
   ok: createRemoteJWKSet(new URL(`${keysBase}/jwks`)),
   fail: createRemoteJWKSet(new URL(`${keysBase}/fail`)),
-  hang: createRemoteJWKSet(new URL(`${keysBase}/hang`), { timeoutDuration: 50 })
+  hang: createRemoteJWKSet(new URL(`${keysBase}/hang`), { timeoutDuration: 50 }),
+  // A port nothing listens on: the connection is refused.
+  refused: createRemoteJWKSet(new URL(`http://127.0.0.1:${await closedPort()}/jwks`))
 }
 
 const bearer = (request: FastifyRequest): string => (request.headers.authorization ?? '').replace(/^Bearer /i, '')
@@ -229,6 +240,10 @@ t.test('I5 jose createRemoteJWKSet: a key set server that fails or times out is 
     t.same(answer.body, { error: 'temporarily_unavailable', error_description: 'The keys to verify the token could not be fetched; retry later' }, set)
     t.notMatch(JSON.stringify(answer.body), /10\.0\.0\.7/)
   }
+  const refused = await resource('/jose/remote/refused', jwt)
+  t.equal(refused.status, 503, 'a key set host that refuses the connection')
+  t.equal(refused.challenges, undefined)
+  t.equal((refused.body as { error: string }).error, 'temporarily_unavailable')
   t.equal((await resource('/jose/remote/ok', jwt)).status, 200, 'the key set that answers verifies')
   const unknownKid = await resource('/jose/remote/ok', await sign({}, privateKey, 'k2'))
   t.same(unknownKid.challenges, bearerError('invalid_token', 'The access token is signed with an unknown key'), 'ERR_JWKS_NO_MATCHING_KEY')

@@ -263,3 +263,26 @@ t.test('D2 a Fastify validation error is 400 invalid_request with the validation
   t.equal(res.statusCode, 400)
   t.same(res.json(), { error: 'invalid_request', error_description: 'body must have required property \'grant_type\'' })
 })
+
+t.test('I5 a fetch that could not reach its server is 503 temporarily_unavailable at warn; other TypeErrors stay server_error', async t => {
+  const { app, logs, throwing } = await build()
+  const cases: Array<[string, unknown, number]> = [
+    ['refused', new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }), 503],
+    ['refused on every address', new TypeError('fetch failed', { cause: Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), {}) }), 503],
+    ['unknown host', new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } }), 503],
+    ['an other cause', new TypeError('fetch failed', { cause: { code: 'ERR_INVALID_URL' } }), 500],
+    ['no cause', new TypeError('fetch failed'), 500],
+    ['another TypeError', new TypeError('x is not a function', { cause: { code: 'ECONNREFUSED' } }), 500]
+  ]
+  for (const [name, value, status] of cases) {
+    throwing(value)
+    logs.length = 0
+    const res = await app.inject({ url: '/unmarked', headers: { authorization: 'Bearer t' } })
+    t.equal(res.statusCode, status, name)
+    t.equal(res.headers['www-authenticate'], undefined, `${name}: no challenge`)
+    if (status === 503) {
+      t.equal(res.json().error, 'temporarily_unavailable', name)
+      t.notOk(logs.some(line => line.level >= 50), `${name}: not logged at error`)
+    }
+  }
+})
