@@ -47,11 +47,8 @@ export function ownDataKeys (value: object, where: string): string[] {
   const keys: string[] = []
   for (const key of Reflect.ownKeys(value)) {
     const descriptor = Object.getOwnPropertyDescriptor(value, key) as PropertyDescriptor
-    if (typeof key === 'symbol') {
-      if (descriptor.enumerable === true) fail(ConfigErrorCodes.INVALID_CODES, `${where} has a symbol key: use string keys`)
-      continue
-    }
     if (descriptor.enumerable !== true) continue
+    if (typeof key === 'symbol') fail(ConfigErrorCodes.INVALID_CODES, `${where} has a symbol key: use string keys`)
     if (FORBIDDEN_KEYS.has(key)) fail(ConfigErrorCodes.INVALID_CODES, `${where} has the key ${show(key)}, which is refused`)
     if (!('value' in descriptor)) fail(ConfigErrorCodes.INVALID_CODES, `${where}.${key} is a getter: give a plain value`)
     keys.push(key)

@@ -66,7 +66,7 @@ export function instrumentAuthErrors (options: InstrumentAuthErrorsOptions = {})
     const span = trace.getActiveSpan()
     if (span === undefined) return
     span.addEvent('oauth.error', event.code === undefined ? { 'error.type': event.fault } : { 'oauth.error.code': event.code, 'error.type': event.fault })
-    if (event.fault === 'server') span.setStatus({ code: SpanStatusCode.ERROR, message: event.code ?? 'server_error' })
+    if (event.fault === 'server') span.setStatus({ code: SpanStatusCode.ERROR, message: event.code })
   }
   subscribe(AUTH_ERROR_CHANNEL, recordAuthError)
   return function stopAuthErrorsInstrumentation () {

@@ -151,8 +151,7 @@ function matches (ifNoneMatch: string | undefined, etag: string): boolean {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2
  */
-export function referenceRoute (catalog: Readonly<Record<string, CatalogEntry>>, settings?: PageSettings): RouteShorthandOptions & { handler: (request: FastifyRequest, reply: FastifyReply) => FastifyReply } {
-  const pages = settings ?? resolvePages({}, catalog)
+export function referenceRoute (catalog: Readonly<Record<string, CatalogEntry>>, pages: PageSettings): RouteShorthandOptions & { handler: (request: FastifyRequest, reply: FastifyReply) => FastifyReply } {
   const rendered = new Map(pages.locales.map(locale => [locale, renderReferencePage(catalog, locale, pages.locales)]))
   return {
     schema: { hide: true } as RouteShorthandOptions['schema'], // @fastify/swagger: not an API operation

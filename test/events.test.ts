@@ -160,3 +160,15 @@ t.test('L1 debug and cause of a 4xx are logged at debug level, never above', asy
   t.match(JSON.stringify(caused?.err), /row 42 is gone/)
   t.notOk(logs.some(entry => entry.level > 30 && JSON.stringify(entry).includes('row 42')), 'never above info')
 })
+
+t.test('S2 a listener that throws a value the logger cannot read, and a cause it cannot read, are still logged and change nothing', async t => {
+  const hostile = new Proxy({}, { get () { throw new Error('hostile') }, getPrototypeOf () { throw new Error('hostile') }, ownKeys () { throw new Error('hostile') } })
+  const { app, logs } = await build({ onAuthError: () => { throw hostile } })
+  app.get('/hostile-cause', async (_request, reply) => reply.authError('invalid_grant', { cause: hostile }))
+  const res = await app.inject({ method: 'POST', url: '/token' })
+  t.equal(res.statusCode, 400)
+  t.ok(logs.some(line => line.level === 40 && line.msg.includes('listener threw')), 'logged at warn without the thrown value')
+  const caused = await app.inject('/hostile-cause')
+  t.equal(caused.statusCode, 400)
+  t.ok(logs.some(line => line.level === 20 && line.msg.includes('details could not be logged')), 'the details line falls back')
+})

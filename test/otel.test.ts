@@ -27,6 +27,7 @@ async function app () {
   server.post('/token', { config: { authErrors: { endpoint: 'token' } } }, async (_request, reply) => reply.authError('invalid_grant', { description: 'The code 1234 of client abc expired', reason: 'code_expired' }))
   server.get('/resource', async (_request, reply) => reply.authError('invalid_token'))
   server.get('/broken', async () => { throw new Error('database is down') })
+  server.get('/bare', async (_request, reply) => reply.authChallenge())
   return server
 }
 
@@ -86,4 +87,21 @@ t.test('L3 the global meter provider is the default', async t => {
   const res = await server.inject({ method: 'POST', url: '/token' })
   t.equal(res.statusCode, 400, 'the no-op global provider changes nothing')
   stop()
+})
+
+t.test('L3 a bare challenge is counted without a code and marks its span with an event only', async t => {
+  const { meterProvider, reader, metricExporter, spanExporter, tracer } = sdk()
+  const stop = instrumentAuthErrors({ meterProvider })
+  t.teardown(stop)
+  const server = await app()
+  await tracer.startActiveSpan('GET /bare', async (span) => {
+    await server.inject('/bare')
+    span.end()
+  })
+  await reader.forceFlush()
+  const point = metricExporter.getMetrics().flatMap(m => m.scopeMetrics).flatMap(s => s.metrics).find(m => m.descriptor.name === 'oauth.server.errors')?.dataPoints[0]
+  t.same(point?.attributes, { 'http.response.status_code': 401, 'error.type': 'client', 'oauth.endpoint': 'resource' })
+  const span = spanExporter.getFinishedSpans()[0]
+  t.same(span?.events.map(e => [e.name, e.attributes]), [['oauth.error', { 'error.type': 'client' }]])
+  t.equal(span?.status.code, 0)
 })

@@ -71,7 +71,7 @@ const consumer = join(work, 'consumer')
 run('mkdir', ['-p', consumer], work)
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
 const devDependency = (name: string): string => `${name}@${JSON.parse(run(npm, ['pkg', 'get', `devDependencies.${name}`], root)) as string}`
-run(npm, ['install', '--prefer-offline', '--no-package-lock', tarball, devDependency('fastify'), devDependency('@types/node')], consumer)
+run(npm, ['install', '--prefer-offline', '--no-package-lock', tarball, devDependency('fastify'), devDependency('@types/node'), devDependency('@opentelemetry/api')], consumer)
 const installed = join(consumer, 'node_modules', 'fastify-auth-errors')
 
 t.test(`the package proof runs on Node ${process.version}`, async t => {
@@ -79,9 +79,9 @@ t.test(`the package proof runs on Node ${process.version}`, async t => {
 })
 
 t.test('the packed file list is the built package, its guides and license: no docs/api/, sources, tests or declaration maps', async t => {
-  const allowed = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^docs\/[\w-]+\.md$/, /^dist\/cjs\/package\.json$/, /^dist\/(esm|cjs)\/([\w-]+\/)*[\w.-]+\.(js|d\.ts|js\.map)$/]
+  const allowed = [/^package\.json$/, /^otel\/package\.json$/, /^README\.md$/, /^LICENSE$/, /^docs\/[\w-]+\.md$/, /^dist\/cjs\/package\.json$/, /^dist\/(esm|cjs)\/([\w-]+\/)*[\w.-]+\.(js|d\.ts|js\.map)$/]
   t.same(files.filter(file => !allowed.some(pattern => pattern.test(file))), [], 'every packed file is of an allowed kind')
-  for (const required of ['package.json', 'README.md', 'LICENSE', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'docs/getting-started.md']) {
+  for (const required of ['package.json', 'otel/package.json', 'dist/esm/otel.js', 'dist/cjs/otel.js', 'README.md', 'LICENSE', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'docs/getting-started.md']) {
     t.ok(files.includes(required), `${required} is packed`)
   }
   const guides = readdirSync(join(root, 'docs')).filter(name => name.endsWith('.md')).map(name => `docs/${name}`).sort()
@@ -144,6 +144,25 @@ const { AuthError } = require('fastify-auth-errors')
   t.same(JSON.parse(node(['cjs.cjs'], consumer)), {
     type: 'function', sameDefault: true, status: 401, challenge: 'Bearer realm="api"', isError: true
   })
+})
+
+t.test('fastify-auth-errors/otel imports and requires from the installed tarball; the main entry does not load OpenTelemetry', async t => {
+  writeFileSync(join(consumer, 'otel.mjs'), `
+import { createRequire } from 'node:module'
+import { instrumentAuthErrors } from 'fastify-auth-errors/otel'
+const require = createRequire(import.meta.url)
+const cjs = require('fastify-auth-errors/otel')
+const stop = instrumentAuthErrors()
+stop()
+console.log(JSON.stringify({ esm: typeof instrumentAuthErrors, cjs: typeof cjs.instrumentAuthErrors }))
+`)
+  t.same(JSON.parse(node(['otel.mjs'], consumer)), { esm: 'function', cjs: 'function' })
+  // Only otel.js names @opentelemetry: the main entry and everything it imports never load it.
+  for (const flavour of ['esm', 'cjs']) {
+    const dir = join(installed, 'dist', flavour)
+    const naming = readdirSync(dir).filter(name => name.endsWith('.js') && readFileSync(join(dir, name), 'utf8').includes('@opentelemetry'))
+    t.same(naming, ['otel.js'], `${flavour}: only otel.js imports @opentelemetry/api`)
+  }
 })
 
 t.test('AuthError instanceof holds across the two copies (ESM and CommonJS) of the package', async t => {

@@ -306,8 +306,10 @@ t.test('P2 problem title and detail in the chosen language, with Content-Languag
   const app = Fastify()
   await app.register(authErrors, {
     format: 'problem',
+    codes: { my_code: { status: 400, description: 'An application code.' } },
     locales: { fr: { invalid_request: { title: 'Requête invalide', description: 'La requête est "mal" formée \\ incomplète.' } } }
   })
+  app.get('/mine', async (_request, reply) => reply.authError('my_code' as never, { status: 422 }))
   app.get('/', async (request, reply) => reply.authError('invalid_request', { uiLocales: (request.query as { ui?: string }).ui }))
   app.get('/own', async (_request, reply) => reply.authError('invalid_request', { description: 'Missing the account parameter' }))
   app.get('/oauth', async (_request, reply) => reply.authError('invalid_request', { format: 'oauth' }))
@@ -328,6 +330,10 @@ t.test('P2 problem title and detail in the chosen language, with Content-Languag
   const oauth = await app.inject({ url: '/oauth', headers: { 'accept-language': 'fr' } })
   t.match(oauth.json().error_description, /^The request is missing/, 'P2: error_description stays English ASCII')
   t.equal(oauth.headers['content-language'], undefined)
+
+  const mine = await app.inject({ url: '/mine', headers: { 'accept-language': 'fr' } })
+  t.same(mine.json(), { type: 'tag:fastify-auth-errors,2026:my_code', title: 'My code', status: 422, detail: 'An application code.', error: 'my_code' }, 'a code without a translation, at a status without a variant, keeps its own texts')
+  t.equal(mine.headers['content-language'], 'fr')
 
   const plain = Fastify()
   await plain.register(authErrors, { format: 'problem' })

@@ -80,7 +80,7 @@ let current: { redirectUri: unknown, responseMode: string } = { redirectUri: und
 
 async function build (): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
   const logs: LogLine[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { logs.push(JSON.parse(line) as LogLine) } } } })
+  const app = Fastify({ disableRequestLogging: true, logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line) as LogLine) } } } })
   await app.register(authErrors, { issuer: ISSUER })
   app.get('/authorize', (_request, reply) => reply.authRedirect('access_denied', {
     redirectUri: current.redirectUri as string,
@@ -110,7 +110,10 @@ async function attempt (redirectUri: string, responseMode: typeof MODES[number],
     assert.ok(response.statusCode < 500, 'A1 a refusal is a 4xx, never a 500')
     assert.equal(location, undefined, 'A1 a refusal has no Location')
     assert.doesNotMatch(response.body, /<form/, 'A1 a refusal has no form')
-    assert.equal(logs.filter(line => line.level === 40 && typeof line.redirectUriProblem === 'string').length, 1, 'A1 a refusal is logged once as a warning')
+    const refusals = logs.filter(line => typeof line.redirectUriProblem === 'string')
+    assert.equal(refusals.length, 1, 'A1 a refusal is logged once')
+    // L1: a missing redirect URI (an unknown client) at info; an unsafe one the application passed at warn.
+    assert.equal(refusals[0]?.level, refusals[0]?.redirectUriProblem === 'missing' ? 30 : 40, 'L1 its level says whose mistake it was')
     return 'refuse'
   }
   assert.equal(logs.length, 0, 'a redirect logs no warning')

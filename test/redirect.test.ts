@@ -39,6 +39,11 @@ function redirect (code: AuthErrorCode | AuthError, options: AuthRedirectOptions
   return run((reply) => reply.authRedirect(code, options), inject, register)
 }
 
+/** Lines at info level: what a request caused (RULES L1). */
+function infos (logs: LogLine[]): LogLine[] {
+  return logs.filter(line => line.level === 30 && typeof line.msg === 'string' && line.msg.startsWith('fastify-auth-errors'))
+}
+
 function warnings (logs: LogLine[]): LogLine[] {
   return logs.filter(line => line.level === 40)
 }
@@ -91,8 +96,9 @@ t.test('A1 a missing redirect URI is answered directly: JSON for API clients, a 
     t.same(response.json(), { error: 'invalid_request', error_description: 'Unknown client' }, 'RFC 6749 body, no state')
     t.match(response.headers['content-type'], /^application\/json/)
     t.equal(response.headers.pragma, 'no-cache')
-    t.equal(warnings(logs).length, 1, 'one warning')
-    t.equal(warnings(logs)[0]?.redirectUriProblem, 'missing', 'the warning names the problem')
+    t.equal(warnings(logs).length, 0, 'L1 no warning: an unknown client is ordinary traffic')
+    t.equal(infos(logs).length, 1, 'one line at info')
+    t.equal(infos(logs)[0]?.redirectUriProblem, 'missing', 'the line names the problem')
   }
   const { response } = await redirect('unauthorized_client', { redirectUri: undefined }, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })
   t.equal(response.statusCode, 400)
@@ -435,7 +441,8 @@ t.test('B4 an empty or missing state is absent; a repeated one is dropped with a
     url: '/authorize?state=a&state=b'
   })
   t.equal(responseParams(repeated.response.headers.location as string).has('state'), false)
-  t.match(warnings(repeated.logs)[0]?.msg, /state is not a string/)
+  t.match(infos(repeated.logs)[0]?.msg, /state is not a string/, 'L1 a repeated parameter is logged at info')
+  t.equal(warnings(repeated.logs).length, 0)
 })
 
 t.test('B4 property: any state survives the round trip; any description stays in the charset', async () => {
@@ -536,10 +543,10 @@ t.test('C2 a query mode is never used for a fragment response type; unknown mode
       redirectUri: REDIRECT, responseType, responseMode: responseMode as string, state: 's', clientId: CLIENT, jarm: { sign: () => 'a.b.c' }
     })
     isDirectAnswer(t, response, 'access_denied')
-    t.match(warnings(logs)[0]?.msg, /response mode|RULES C2/, `${String(responseType)} + ${String(responseMode)}: warned`)
+    t.match(infos(logs)[0]?.msg, /response mode|RULES C2/, `${String(responseType)} + ${String(responseMode)}: logged at info (L1: the request chose it)`)
   }
   const { logs } = await redirect('access_denied', { redirectUri: REDIRECT, responseType: 'token\n', responseMode: 'query' })
-  t.equal(warnings(logs)[0]?.responseType, undefined, 'a response type with controls is not quoted in the log')
+  t.equal(infos(logs)[0]?.responseType, undefined, 'a response type with controls is not quoted in the log')
 })
 
 t.test('C3 form_post: a 200 page that POSTs every value, escaped, to the redirect URI', async (t) => {
@@ -841,4 +848,27 @@ t.test('C4 an async handler that throws after authRedirect with a JWT mode is an
   t.equal(response.headers.location, undefined, 'no redirect after the error answer')
   await new Promise(resolve => setTimeout(resolve, 20))
   t.match(warnings(logs).map(line => line.msg), [/JARM response is dropped/])
+})
+
+t.test('C4 a send the application wrapped on the reply is held, then put back as it was', async (t) => {
+  const app = Fastify()
+  await app.register(authErrors, { issuer: ISSUER })
+  let wrappedCalls = 0
+  let seen: { send: unknown } | undefined
+  app.addHook('onRequest', async (_request, reply) => {
+    const send = reply.send.bind(reply)
+    reply.send = function wrappedSend (payload?: unknown) {
+      wrappedCalls++
+      return send(payload)
+    }
+  })
+  app.get('/authorize', async (_request, reply) => {
+    reply.authRedirect('access_denied', { redirectUri: REDIRECT, responseMode: 'query.jwt', clientId: CLIENT, jarm: { sign: joseSign } })
+    seen = reply
+  })
+  const response = await app.inject({ url: '/authorize' })
+  t.equal(response.statusCode, 302)
+  t.ok(responseParams(response.headers.location as string).has('response'))
+  t.ok(wrappedCalls >= 1, 'the application\'s own send ran')
+  t.equal((seen?.send as { name?: string } | undefined)?.name, 'wrappedSend', 'its send is back in place')
 })

@@ -194,3 +194,14 @@ t.test('E1 fastify.authErrors.challenge() is the value the senders send', async 
   t.equal(app.authErrors.challenge('server_error'), undefined, 'a 5xx carries no challenge')
   t.throws(() => app.authErrors.challenge('invalid_token', { status: 200 }), { code: 'FST_AUTH_ERRORS_INVALID_ARGUMENT' }, 'a bad option throws as the senders do')
 })
+
+t.test('E1 Vary set as an array by another plugin is kept, with Accept added once', async t => {
+  const app = Fastify()
+  await app.register(authErrors)
+  app.get('/:vary', async (request, reply) => {
+    reply.header('vary', (request.params as { vary: string }).vary.split('+'))
+    return reply.authRedirect('access_denied', { redirectUri: undefined })
+  })
+  t.equal((await app.inject('/Origin+Accept-Encoding')).headers.vary, 'Origin, Accept-Encoding, Accept')
+  t.equal((await app.inject('/Origin+Accept')).headers.vary, 'Origin, Accept', 'Accept is not repeated')
+})
