@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import helmet from '@fastify/helmet'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import authErrors from '../lib/index.js'
+import { callbackSink } from './helpers/callbacks.js'
 
 // RULES I6 in a real headless Chromium (Debian's package): with @fastify/helmet registered
 // globally as its README shows, the form_post page still submits itself, at the top level and
@@ -18,16 +19,8 @@ function originOf (app: FastifyInstance): string {
 }
 
 interface Hit { method: string, fields: Record<string, string> }
-const hits: Hit[] = []
-const waiting: Array<(hit: Hit) => void> = []
-function nextHit (): Promise<Hit> {
-  const ready = hits.shift()
-  if (ready !== undefined) return Promise.resolve(ready)
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the callback was not called')), 10_000)
-    waiting.push((hit) => { clearTimeout(timer); resolve(hit) })
-  })
-}
+const callbacks = callbackSink<Hit>()
+const nextHit = callbacks.next
 
 /** The client: the page that frames the authorization request, and the redirect URI. */
 async function client (): Promise<FastifyInstance> {
@@ -35,9 +28,7 @@ async function client (): Promise<FastifyInstance> {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
   app.post('/cb', async (request, reply) => {
     const hit = { method: request.method, fields: Object.fromEntries(new URLSearchParams(request.body as string)) }
-    const next = waiting.shift()
-    if (next === undefined) hits.push(hit)
-    else next(hit)
+    callbacks.record(hit)
     return reply.type('text/html').send('<!DOCTYPE html><title>callback</title>')
   })
   app.get('/silent', async (request, reply) => {
@@ -108,7 +99,7 @@ t.test('I6 another origin may not frame the form_post page (frame-ancestors), an
   const { page, console, close } = await openPage()
   await page.goto(`${originOf(stranger)}/silent?src=${encodeURIComponent(`${AS}/authorize?state=stranger`)}`)
   t.ok(await consoleSays(console, new RegExp(`frame-ancestors ${originOf(rp)}`)), 'Chromium refused the frame by the page\'s frame-ancestors, naming the client\'s origin')
-  t.same(hits, [], 'nothing was posted')
+  t.same(callbacks.pending(), [], 'nothing was posted')
   await close()
 
   const plain = await openPage()

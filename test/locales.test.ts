@@ -1,7 +1,7 @@
 import t from 'tap'
-import Fastify from 'fastify'
-import authErrors, { AuthErrorsConfigError, catalog, ConfigErrorCodes, type AuthErrorsOptions } from '../lib/index.js'
+import { AuthErrorsConfigError, catalog, ConfigErrorCodes, type AuthErrorsOptions } from '../lib/index.js'
 import { chooseLocale, fillWord, localText, pickLocale, resolvePages, type PageSettings } from '../lib/locales.js'
+import { registrationError } from './helpers/app.js'
 
 // The language choice and the texts of each language: pure functions the pages and problem+json use.
 
@@ -106,15 +106,6 @@ t.test('P1 pickLocale reads an explicit tag (the reference page ?lang=)', async 
 t.test('P1 fillWord fills placeholders it knows and leaves others', async (t) => {
   t.equal(fillWord('{spec}, section {section} ({status}) {other}', { spec: 'RFC 6749', section: '5.2' }), 'RFC 6749, section 5.2 ({status}) {other}')
 })
-
-async function registrationError (options: AuthErrorsOptions): Promise<unknown> {
-  try {
-    await Fastify().register(authErrors, options)
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
 
 t.test('Bad input: locales, defaultLocale and errorPage fail registration naming the option', async (t) => {
   const cases: Array<[unknown, RegExp]> = [

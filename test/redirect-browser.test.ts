@@ -2,6 +2,7 @@ import t from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import authErrors from '../lib/index.js'
+import { callbackSink } from './helpers/callbacks.js'
 
 // A real headless Chromium (Debian's package) runs the pages authRedirect sends.
 
@@ -28,21 +29,9 @@ function portOf (app: FastifyInstance): number {
 }
 
 /** The client: records every hit on /cb (GET or POST) and hands them out in order. */
-const hits: Hit[] = []
-const waiting: Array<(hit: Hit) => void> = []
-function record (hit: Hit): void {
-  const next = waiting.shift()
-  if (next === undefined) hits.push(hit)
-  else next(hit)
-}
-function nextHit (): Promise<Hit> {
-  const ready = hits.shift()
-  if (ready !== undefined) return Promise.resolve(ready)
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the callback was not called')), 10_000)
-    waiting.push((hit) => { clearTimeout(timer); resolve(hit) })
-  })
-}
+const callbacks = callbackSink<Hit>()
+const record = callbacks.record
+const nextHit = callbacks.next
 
 const callback = Fastify()
 callback.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import authErrors, { AuthErrorsConfigError, catalog, presets, type AuthErrorsOptions } from '../lib/index.js'
 import { REFERENCE_CACHE_CONTROL, renderReferencePage } from '../lib/reference-page.js'
 import { createHash } from 'node:crypto'
+import { registrationError } from './helpers/app.js'
 
 async function appWith (options: AuthErrorsOptions): Promise<FastifyInstance> {
   const app = Fastify()
@@ -10,15 +11,6 @@ async function appWith (options: AuthErrorsOptions): Promise<FastifyInstance> {
   app.get('/api', { config: { authErrors: { endpoint: 'resource' } } }, async (request, reply) => reply.authError('invalid_token', { format: (request.query as { format?: 'problem' }).format }))
   await app.ready()
   return app
-}
-
-async function registrationError (options: AuthErrorsOptions): Promise<unknown> {
-  try {
-    await Fastify().register(authErrors, options)
-  } catch (err) {
-    return err
-  }
-  return undefined
 }
 
 t.test('A6 the reference page is off by default', async (t) => {

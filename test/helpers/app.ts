@@ -35,3 +35,13 @@ export async function loggedApp (options: AuthErrorsOptions = {}, setup?: (app: 
   setup?.(app)
   return { app, logs }
 }
+
+/** The error `register` rejects with for `options`, or `undefined` when it succeeds. */
+export async function registrationError (options: AuthErrorsOptions): Promise<unknown> {
+  try {
+    await Fastify().register(authErrors, options)
+  } catch (err) {
+    return err
+  }
+  return undefined
+}
