@@ -6,7 +6,7 @@
  * @module
  */
 import { channel } from 'node:diagnostics_channel'
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { EndpointKind } from './catalog.js'
 
 /**
@@ -90,7 +90,7 @@ function reasonOf (value: unknown): string | undefined {
 }
 
 /** Creates the event sink of one registration. */
-export function createEventSink (onAuthError: ((event: AuthErrorEvent) => void) | undefined, log: FastifyBaseLogger): EventSink {
+export function createEventSink (onAuthError: ((event: AuthErrorEvent) => void) | undefined): EventSink {
   return {
     active (): boolean {
       return onAuthError !== undefined || errorChannel.hasSubscribers
@@ -113,9 +113,9 @@ export function createEventSink (onAuthError: ((event: AuthErrorEvent) => void) 
       } catch (err) {
         const message = 'fastify-auth-errors: an auth error listener threw; the response is unchanged'
         try {
-          (reply.log ?? log).warn({ err, code: fields.code }, message)
+          reply.log.warn({ err, code: fields.code }, message)
         } catch {
-          (reply.log ?? log).warn({ code: fields.code }, message)
+          reply.log.warn({ code: fields.code }, message)
         }
       }
     }

@@ -118,7 +118,7 @@ export function createSenders (options: ResolvedOptions, log: FastifyBaseLogger)
   const catalog: CompiledCatalog = compileCatalog({ catalog: options.catalog, errorUri: options.errorUri, referenceUrl: options.reference?.url }, log)
   const templates = compileChallengeTemplates(options)
   const settings = decisionSettings(options)
-  const events = createEventSink(options.onAuthError, log)
+  const events = createEventSink(options.onAuthError)
   const pages = options.pages
   // Problem bodies are localised only when there is another language than the built-in English.
   const localised = pages.negotiable || pages.defaultLocale.tag !== 'en'

@@ -172,3 +172,17 @@ t.test('S2 a listener that throws a value the logger cannot read, and a cause it
   t.equal(caused.statusCode, 400)
   t.ok(logs.some(line => line.level === 20 && line.msg.includes('details could not be logged')), 'the details line falls back')
 })
+
+t.test('S3 a bare challenge sent after the reply is logged at warn and not sent', async t => {
+  const { app, logs, events } = await build()
+  app.get('/late-challenge', async (_request, reply) => {
+    reply.send({ ok: true })
+    reply.authChallenge()
+    return reply
+  })
+  const res = await app.inject('/late-challenge')
+  t.same(res.json(), { ok: true })
+  t.equal(res.headers['www-authenticate'], undefined)
+  t.ok(logs.some(line => line.level === 40 && line.msg.includes('a challenge was not sent')))
+  t.equal(events.length, 0)
+})

@@ -186,6 +186,8 @@ t.test('codes keys that reach prototype machinery, and getters, are refused at r
     const error = await register({ codes: { [key]: { status: 400, description: 'x' } } })
     t.match((error as Error).message, new RegExp(`codes has the key "${key}"`), key)
   }
+  const hidden = Object.defineProperty({ my_code: { status: 400, description: 'x' } }, 'not_a_code', { enumerable: false, value: { status: 999 } })
+  t.equal(await register({ codes: hidden }), undefined, 'a non-enumerable key is not part of the table')
   const getter = Object.defineProperty({}, 'my_code', { enumerable: true, get: () => ({ status: 400, description: 'x' }) })
   t.match((await register({ codes: getter }) as Error).message, /codes\.my_code is a getter/)
   const innerProto = JSON.parse('{"my_code": {"status": 400, "description": "x", "__proto__": {"challenge": true}}}') as unknown

@@ -310,6 +310,7 @@ t.test('P2 problem title and detail in the chosen language, with Content-Languag
     locales: { fr: { invalid_request: { title: 'Requête invalide', description: 'La requête est "mal" formée \\ incomplète.' } } }
   })
   app.get('/mine', async (_request, reply) => reply.authError('my_code' as never, { status: 422 }))
+  app.get('/mine-default', async (_request, reply) => reply.authError('my_code' as never))
   app.get('/', async (request, reply) => reply.authError('invalid_request', { uiLocales: (request.query as { ui?: string }).ui }))
   app.get('/own', async (_request, reply) => reply.authError('invalid_request', { description: 'Missing the account parameter' }))
   app.get('/oauth', async (_request, reply) => reply.authError('invalid_request', { format: 'oauth' }))
@@ -334,6 +335,8 @@ t.test('P2 problem title and detail in the chosen language, with Content-Languag
   const mine = await app.inject({ url: '/mine', headers: { 'accept-language': 'fr' } })
   t.same(mine.json(), { type: 'tag:fastify-auth-errors,2026:my_code', title: 'My code', status: 422, detail: 'An application code.', error: 'my_code' }, 'a code without a translation, at a status without a variant, keeps its own texts')
   t.equal(mine.headers['content-language'], 'fr')
+  const atDefault = await app.inject({ url: '/mine-default', headers: { 'accept-language': 'fr' } })
+  t.same(atDefault.json(), { type: 'tag:fastify-auth-errors,2026:my_code', title: 'My code', status: 400, detail: 'An application code.', error: 'my_code' }, 'at its own status too')
 
   const plain = Fastify()
   await plain.register(authErrors, { format: 'problem' })

@@ -192,6 +192,10 @@ t.test('E1 fastify.authErrors.challenge() is the value the senders send', async 
   const own = (await app.inject({ url: '/own', headers: { authorization: 'DPoP abc' } })).json() as { value: string }
   t.match(own.value, /DPoP realm="mcp", error="invalid_token", error_description="The token expired"/, 'the request decides the scheme that carries the error')
   t.equal(app.authErrors.challenge('server_error'), undefined, 'a 5xx carries no challenge')
+  const revocation = Fastify()
+  await revocation.register(authErrors)
+  revocation.post('/revoke', { config: { authErrors: { endpoint: 'revocation' } } }, async (request) => ({ value: revocation.authErrors.challenge('invalid_token', {}, request) ?? null }))
+  t.same((await revocation.inject({ method: 'POST', url: '/revoke' })).json(), { value: null }, 'D9: not an error at revocation, so no challenge')
   t.throws(() => app.authErrors.challenge('invalid_token', { status: 200 }), { code: 'FST_AUTH_ERRORS_INVALID_ARGUMENT' }, 'a bad option throws as the senders do')
 })
 
