@@ -49,11 +49,13 @@ export function errorBody (decision: ErrorDecision, memo?: Memo): string {
 export function localProblemBody (decision: ErrorDecision, text: LocaleText): string {
   const { compiled, variant } = decision
   const ownDescription = decision.description !== (variant?.description ?? compiled.entry.description)
+  // The locale's texts where it has them (every code of the resolved catalog has both), the code's otherwise.
+  const texts = { title: variant?.title ?? compiled.title, description: decision.description, ...text }
   return JSON.stringify({
     type: compiled.problemType,
-    title: text.title ?? variant?.title ?? compiled.title,
+    title: texts.title,
     status: decision.status,
-    detail: ownDescription ? decision.description : text.description ?? decision.description,
+    detail: ownDescription ? decision.description : texts.description,
     instance: decision.instance,
     error: compiled.code,
     code: compiled.entry.code,
