@@ -662,7 +662,7 @@ const table = {
     status: 400,
     description: 'At least one of the resource identifiers in the permission request was not found at the authorization server.',
     spec: 'Federated Authorization for UMA 2.0',
-    section: '4.4',
+    section: '4.3',
     endpoints: ['resource'],
     title: 'Invalid resource ID'
   },

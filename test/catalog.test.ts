@@ -341,7 +341,7 @@ const newCodes: ReadonlyArray<readonly [string, string, string, number, readonly
   ['invalid_notification_request', 'OpenID for Verifiable Credential Issuance 1.0', '11.3', 400, ['resource']],
   ['invalid_transaction_data', 'OpenID for Verifiable Presentations 1.0', '8.5', 400, ['authorization']],
   ['unmet_authentication_requirements', 'OpenID Connect Core Error Code unmet_authentication_requirements 1.0', '1', 400, ['authorization']],
-  ['invalid_resource_id', 'Federated Authorization for UMA 2.0', '4.4', 400, ['resource']],
+  ['invalid_resource_id', 'Federated Authorization for UMA 2.0', '4.3', 400, ['resource']],
   ['unsupported_method_type', 'Federated Authorization for UMA 2.0', '3.2', 405, ['resource']]
 ]
 
