@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { catalog as builtInCatalog, endpointKinds, type CatalogEntry } from './catalog.js'
+import { catalog as builtInCatalog, endpointKinds, freezeEntry, type CatalogEntry } from './catalog.js'
 import { ConfigErrorCodes, fail, show } from './config-error.js'
 import { DESCRIPTION_LIMIT, isErrorCode, isQuotableText } from './sanitize.js'
 
@@ -142,16 +142,6 @@ function checkFields (where: string, value: object, fields: Readonly<Record<stri
     const field = (value as Record<string, unknown>)[key]
     if (field !== undefined) check(`${where}.${key}`, field)
   }
-}
-
-function freezeEntry (entry: CatalogEntry): CatalogEntry {
-  if (entry.endpoints !== undefined) Object.freeze(entry.endpoints)
-  if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
-  if (entry.byStatus !== undefined) {
-    for (const variant of Object.values(entry.byStatus)) Object.freeze(variant)
-    Object.freeze(entry.byStatus)
-  }
-  return Object.freeze(entry)
 }
 
 /** Validates one `codes` entry and merges it over the built-in entry of the same code, if any. */

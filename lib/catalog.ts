@@ -803,11 +803,21 @@ export function statusSummary (entry: CatalogEntry): string {
 }
 
 /** Freezes the table, each entry and each entry's `endpoints` in place. */
-function deepFreeze<T extends Record<string, { readonly endpoints: readonly EndpointKind[], readonly statusAt?: object }>> (source: T): T {
-  for (const entry of Object.values(source)) {
-    Object.freeze(entry.endpoints)
-    if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
-    Object.freeze(entry)
-  }
+function deepFreeze<T extends Record<string, CatalogEntry>> (source: T): T {
+  for (const entry of Object.values(source)) freezeEntry(entry)
   return Object.freeze(source)
+}
+
+/**
+ * Freezes an entry in place, with its `endpoints`, `statusAt` and `byStatus` (the built-in table
+ * and every entry of a `codes` table go through here).
+ */
+export function freezeEntry (entry: CatalogEntry): CatalogEntry {
+  if (entry.endpoints !== undefined) Object.freeze(entry.endpoints)
+  if (entry.statusAt !== undefined) Object.freeze(entry.statusAt)
+  if (entry.byStatus !== undefined) {
+    for (const variant of Object.values(entry.byStatus)) Object.freeze(variant)
+    Object.freeze(entry.byStatus)
+  }
+  return Object.freeze(entry)
 }
